@@ -1,0 +1,291 @@
+"""config.toml -> frozen dataclasses, validated once at start-up.
+
+Precedence, lowest to highest: dataclass defaults, the TOML file, environment variables
+``CHATSERVER_<SECTION>_<KEY>`` (e.g. ``CHATSERVER_SERVER_PORT=9000``), then CLI flags.
+An unknown section or key, or a value of the wrong type, raises ``ConfigError`` naming the
+key and where it came from. Nothing here runs at import time; the environment is passed
+in so tests can give their own.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from chatserver.errors import ConfigError
+
+ENV_PREFIX = "CHATSERVER_"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The address visitors and agents use; links in emails and the widget use it. Empty:
+    # derived from host and port.
+    public_url: str = ""
+    # Web origins whose pages may embed the widget (Socket.IO CORS). The server's own
+    # public origin is always allowed; ["*"] allows every origin.
+    allowed_origins: tuple[str, ...] = ()
+    # permessage-deflate costs ~300 KiB of zlib state per connection and CPU per frame
+    # while chat frames are a few hundred bytes, so it is off unless asked for.
+    websocket_compression: bool = False
+    # Engine.IO heartbeat: a dead connection is noticed within interval + timeout.
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    backend: str = "sqlite"
+    data_dir: Path = Path("data")
+    # "normal": a commit survives a crash of the process (WAL); "full" also survives a
+    # power cut, at the cost of an fsync per message.
+    sqlite_synchronous: str = "normal"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "chatserver:"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqSettings:
+    dir: Path = Path("faq_data")
+    reload_interval: float = 1.0
+    max_file_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BotSettings:
+    name: str = "Assistant"
+    # Unset thresholds take the matcher's calibrated defaults (chatserver.core.faq).
+    answer_cutoff: float | None = None
+    suggest_cutoff: float | None = None
+    ambiguity_margin: float | None = None
+    max_suggestions: int = 3
+    handoff_after_misses: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LimitSettings:
+    max_text_length: int = 4000
+    max_client_id_length: int = 64
+    max_page_url_length: int = 2048
+    history_page_size: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingSettings:
+    max_chats_per_agent: int = 5
+    agent_grace_seconds: float = 60.0
+    no_reply_seconds: float = 120.0
+    allow_cross_department: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CsatSettings:
+    enabled: bool = True
+    followup_delay_minutes: float = 30.0
+    skip_bot_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    # Signs visitor tokens. Empty: generated on first start into <data_dir>/secret_key.
+    secret_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    faq: FaqSettings = field(default_factory=FaqSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    csat: CsatSettings = field(default_factory=CsatSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+
+    @property
+    def public_url(self) -> str:
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        return f"http://{self.server.host}:{self.server.port}"
+
+
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("storage", "backend"): ("sqlite", "redis"),
+    ("storage", "sqlite_synchronous"): ("normal", "full"),
+}
+_POSITIVE = {
+    ("server", "ping_interval"),
+    ("server", "ping_timeout"),
+    ("faq", "reload_interval"),
+    ("faq", "max_file_bytes"),
+    ("limits", "max_text_length"),
+    ("limits", "max_client_id_length"),
+    ("limits", "max_page_url_length"),
+    ("limits", "history_page_size"),
+    ("routing", "max_chats_per_agent"),
+    ("bot", "max_suggestions"),
+}
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read ``path`` (if given), apply ``CHATSERVER_*`` variables from ``environ`` and then
+    ``overrides`` (``{"server.port": 9000}``), and validate the result.
+
+    Relative paths in the file are taken from the file's directory; relative paths from
+    the environment or overrides are taken from the working directory.
+    """
+    raw: dict[str, dict[str, tuple[Any, str]]] = {}
+    base_dir = Path.cwd()
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        base_dir = path.resolve().parent
+        for section, values in data.items():
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: [{section}] must be a table", field=section)
+            for key, value in values.items():
+                raw.setdefault(section, {})[key] = (value, f"{path}")
+    for name, value in (environ or {}).items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("_")
+        raw.setdefault(section, {})[key] = (_from_env(value), f"environment {name}")
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        raw.setdefault(section, {})[key] = (value, "command line")
+    return _build(raw, base_dir)
+
+
+def _from_env(value: str) -> Any:
+    """Environment values are strings; typed conversion happens against the field type."""
+    return _EnvString(value)
+
+
+class _EnvString(str):
+    """Marks a value that came from the environment and may be converted from text."""
+
+
+def _build(raw: dict[str, dict[str, tuple[Any, str]]], base_dir: Path) -> Settings:
+    sections = {f.name: f for f in fields(Settings)}
+    built: dict[str, Any] = {}
+    for section, values in raw.items():
+        if section not in sections:
+            known = ", ".join(sections)
+            source = next(iter(values.values()))[1]
+            raise ConfigError(
+                f"{source}: unknown section [{section}] (known: {known})", field=section
+            )
+    for name in sections:
+        section_cls = _section_class(name)
+        instance = section_cls()
+        hints = typing.get_type_hints(section_cls)
+        known = {f.name for f in fields(section_cls)}
+        changes: dict[str, Any] = {}
+        for key, (value, source) in raw.get(name, {}).items():
+            dotted = f"{name}.{key}"
+            if key not in known:
+                raise ConfigError(
+                    f"{source}: unknown key {dotted} (known: {', '.join(sorted(known))})",
+                    field=dotted,
+                )
+            converted = _convert(value, hints[key], dotted, source)
+            if isinstance(converted, Path) and not converted.is_absolute():
+                anchor = base_dir if not isinstance(value, _EnvString) else Path.cwd()
+                if source == "command line":
+                    anchor = Path.cwd()
+                converted = anchor / converted
+            _check_value(name, key, converted, source)
+            changes[key] = converted
+        built[name] = replace(instance, **changes)
+    return Settings(**built)
+
+
+def _section_class(name: str) -> type[Any]:
+    hints = typing.get_type_hints(Settings)
+    cls = hints[name]
+    assert is_dataclass(cls)
+    return typing.cast(type[Any], cls)
+
+
+def _convert(value: Any, hint: Any, dotted: str, source: str) -> Any:
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(
+            f"{source}: {dotted} must be {expected}, got {value!r}", field=dotted
+        )
+
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None or (isinstance(value, _EnvString) and value == ""):
+            return None
+        return _convert(value, args[0], dotted, source)
+    env = isinstance(value, _EnvString)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if env and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise fail("true or false")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if env:
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise fail("an integer")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if env:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise fail("a number")
+    if hint is str:
+        if isinstance(value, str):
+            return str(value)
+        raise fail("a string")
+    if hint is Path:
+        if isinstance(value, str) and value:
+            return Path(str(value))
+        raise fail("a non-empty path")
+    if origin is tuple:
+        if env:
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(str(v) for v in value)
+        raise fail("a list of strings")
+    raise fail(str(hint))  # pragma: no cover - every field type is handled above
+
+
+def _check_value(section: str, key: str, value: Any, source: str) -> None:
+    dotted = f"{section}.{key}"
+    choices = _CHOICES.get((section, key))
+    if choices is not None and value not in choices:
+        raise ConfigError(
+            f"{source}: {dotted} must be one of {', '.join(choices)}, got {value!r}",
+            field=dotted,
+        )
+    if (section, key) in _POSITIVE and value is not None and value <= 0:
+        raise ConfigError(f"{source}: {dotted} must be positive, got {value!r}", field=dotted)
+    if (section, key) == ("server", "port") and not 0 <= value <= 65535:
+        raise ConfigError(f"{source}: {dotted} must be 0..65535, got {value!r}", field=dotted)

@@ -1,0 +1,1 @@
+"""Socket.IO namespaces: parse the payload, call the services, acknowledge. Thin."""

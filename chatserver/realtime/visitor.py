@@ -1,0 +1,92 @@
+"""The ``/visitor`` namespace: what the chat widget (or any client) talks to."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from socketio.exceptions import ConnectionRefusedError as Refused
+
+from chatserver.core.ratelimit import TokenBucket
+from chatserver.core.validation import (
+    Limits,
+    check_history,
+    check_send_message,
+    check_typing,
+    check_visitor_auth,
+)
+from chatserver.errors import ChatError, ValidationError
+from chatserver.realtime import events
+from chatserver.realtime.base import GuardedNamespace
+from chatserver.services import ChatService, VisitorIdentity
+
+log = logging.getLogger("chatserver.realtime.visitor")
+
+# A person types at most a message every few seconds; this stops scripts flooding the
+# store while letting a burst of quick lines (or a widget flushing its offline queue) pass.
+MESSAGE_RATE_PER_SECOND = 1.0
+MESSAGE_BURST = 20
+
+
+class VisitorNamespace(GuardedNamespace):
+    client_events = events.VISITOR_CLIENT_EVENTS
+
+    def __init__(self, service: ChatService, limits: Limits) -> None:
+        super().__init__(events.VISITOR_NAMESPACE)
+        self.service = service
+        self.limits = limits
+        # Per-connection, per-process state only: identity and flood control.
+        self._identity: dict[str, VisitorIdentity] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> bool | None:
+        try:
+            checked = check_visitor_auth(auth, self.limits)
+            session = await self.service.start_visitor_session(checked)
+        except ChatError as exc:
+            raise Refused(exc.to_wire()) from None
+        identity = session.identity
+        self._identity[sid] = identity
+        await self.enter_room(sid, events.visitor_room(identity.visitor_id))
+        # Emitted from a task: the CONNECT packet is queued when this handler returns, and
+        # the client must see it before any event of the namespace.
+        self.server.start_background_task(self._send_session, sid, session.to_wire())
+        return True
+
+    async def _send_session(self, sid: str, payload: dict[str, Any]) -> None:
+        await self.emit(events.SESSION, payload, to=sid)
+
+    async def on_disconnect(self, sid: str) -> None:
+        self._identity.pop(sid, None)
+        self._buckets.pop(sid, None)
+
+    def _who(self, sid: str) -> VisitorIdentity:
+        identity = self._identity.get(sid)
+        if identity is None:  # pragma: no cover - events arrive only after connect
+            raise ValidationError("not connected")
+        return identity
+
+    async def handle_message(self, sid: str, data: Any) -> dict[str, Any]:
+        send = check_send_message(data, self.limits)
+        bucket = self._buckets.setdefault(
+            sid, TokenBucket(rate=MESSAGE_RATE_PER_SECOND, burst=MESSAGE_BURST)
+        )
+        if not bucket.allow(time.monotonic()):
+            return {
+                "ok": False,
+                "error": {"code": "rate_limited", "message": "too many messages; slow down"},
+            }
+        message = await self.service.post_visitor_message(self._who(sid), send, sender_sid=sid)
+        return {"ok": True, "message": message.to_wire()}
+
+    async def handle_history(self, sid: str, data: Any) -> dict[str, Any]:
+        after_seq = check_history(data)
+        messages, more = await self.service.visitor_history(self._who(sid), after_seq)
+        return {"ok": True, "messages": [m.to_wire() for m in messages], "more": more}
+
+    async def handle_typing(self, sid: str, data: Any) -> dict[str, Any]:
+        check_typing(data)
+        self._who(sid)
+        # Nobody watches the visitor type while the bot is in charge; agents will.
+        return {"ok": True}

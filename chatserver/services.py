@@ -1,0 +1,193 @@
+"""Orchestration: load state from the store, let the pure core decide, persist, notify.
+
+Every notification is sent only after the write it announces has been committed, so a
+client never sees a message that a restart could take back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chatserver.core import bot
+from chatserver.core.faq import FaqIndex
+from chatserver.core.models import (
+    DEFAULT_LOCALE,
+    AuthorKind,
+    Conversation,
+    ConversationState,
+    Message,
+    MessageDraft,
+    Visitor,
+)
+from chatserver.core.validation import SendMessage, VisitorAuth
+from chatserver.store.base import Store
+from chatserver.ids import new_id
+from chatserver.tokens import TokenSigner
+
+
+class FaqSource(Protocol):
+    @property
+    def index(self) -> FaqIndex: ...
+
+
+class Notifier(Protocol):
+    """Delivers server->client events; implemented by the realtime layer."""
+
+    async def to_visitor(
+        self, visitor_id: str, event: str, payload: dict[str, Any], *, skip_sid: str | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorIdentity:
+    """Who is on a visitor connection; kept for the life of that connection."""
+
+    visitor_id: str
+    locale: str
+    page_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorSession:
+    identity: VisitorIdentity
+    token: str
+    conversation: Conversation | None
+    messages: list[Message]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "visitor_id": self.identity.visitor_id,
+            "conversation": None if self.conversation is None else self.conversation.to_wire(),
+            "messages": [m.to_wire() for m in self.messages],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOptions:
+    bot_name: str = "Assistant"
+    history_page_size: int = 500
+
+
+class ChatService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        faq: FaqSource,
+        notifier: Notifier,
+        signer: TokenSigner,
+        options: ServiceOptions,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.faq = faq
+        self.notifier = notifier
+        self.signer = signer
+        self.options = options
+        self.clock = clock
+
+    async def start_visitor_session(self, auth: VisitorAuth) -> VisitorSession:
+        """Resume the visitor a valid token names, or start a new one.
+
+        Nothing is written here: a visitor is stored when they first send a message.
+        """
+        visitor_id = self.signer.visitor_id(auth.token) if auth.token else None
+        stored: Visitor | None = None
+        if visitor_id is None:
+            visitor_id = new_id()
+        else:
+            stored = await self.store.get_visitor(visitor_id)
+        locale = auth.locale or (stored.locale if stored else DEFAULT_LOCALE)
+        identity = VisitorIdentity(visitor_id, locale, auth.page_url)
+        conversation = await self.store.get_open_conversation(visitor_id)
+        messages = (
+            await self.store.get_messages(
+                conversation.id, limit=self.options.history_page_size
+            )
+            if conversation
+            else []
+        )
+        return VisitorSession(
+            identity, self.signer.visitor_token(visitor_id), conversation, messages
+        )
+
+    async def post_visitor_message(
+        self, identity: VisitorIdentity, send: SendMessage, *, sender_sid: str | None
+    ) -> Message:
+        """Store the visitor's message (and the bot's reply while the bot is in charge).
+
+        Returns the stored visitor message; a retry with the same ``client_id`` returns
+        the message stored the first time and stores and announces nothing.
+        """
+        now = self.clock()
+        conversation, opened = await self._current_conversation(identity, now)
+        drafts = [
+            MessageDraft(author_kind=AuthorKind.VISITOR, text=send.text, client_id=send.client_id)
+        ]
+        if conversation.state is ConversationState.BOT:
+            decision = self.faq.index.match(send.text, conversation.locale)
+            drafts.append(bot.reply(decision, conversation.locale, self.options.bot_name))
+        result = await self.store.append_messages(conversation.id, drafts, now=now)
+        if not result.created:
+            return result.messages[0]
+        visitor_id = identity.visitor_id
+        if opened:
+            await self.notifier.to_visitor(visitor_id, "conversation", conversation.to_wire())
+        own, *replies = result.messages
+        # The sender has the message in its ack; other tabs of the same visitor get it here.
+        await self.notifier.to_visitor(visitor_id, "message", own.to_wire(), skip_sid=sender_sid)
+        for reply in replies:
+            await self.notifier.to_visitor(visitor_id, "message", reply.to_wire())
+        return own
+
+    async def _current_conversation(
+        self, identity: VisitorIdentity, now: float
+    ) -> tuple[Conversation, bool]:
+        conversation = await self.store.get_open_conversation(identity.visitor_id)
+        if conversation is not None:
+            return conversation, False
+        await self.store.save_visitor(
+            Visitor(
+                id=identity.visitor_id,
+                created_at=now,
+                locale=identity.locale,
+                page_url=identity.page_url,
+            ),
+            now=now,
+        )
+        conversation, opened = await self.store.open_conversation(
+            Conversation(
+                id=new_id(),
+                visitor_id=identity.visitor_id,
+                state=ConversationState.BOT,
+                created_at=now,
+                locale=identity.locale,
+            )
+        )
+        if opened:
+            await self.store.record_event(
+                "conversation.created",
+                now=now,
+                conversation_id=conversation.id,
+                visitor_id=identity.visitor_id,
+                data={"locale": identity.locale, "page_url": identity.page_url},
+            )
+        return conversation, opened
+
+    async def visitor_history(
+        self, identity: VisitorIdentity, after_seq: int
+    ) -> tuple[list[Message], bool]:
+        """Messages of the visitor's open conversation after ``after_seq``, and whether
+        more remain beyond this page."""
+        conversation = await self.store.get_open_conversation(identity.visitor_id)
+        if conversation is None:
+            return [], False
+        page = self.options.history_page_size
+        messages = await self.store.get_messages(
+            conversation.id, after_seq=after_seq, limit=page + 1
+        )
+        return messages[:page], len(messages) > page

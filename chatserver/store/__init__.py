@@ -1,0 +1,1 @@
+"""Every durable or shared state goes through the ``Store`` interface in ``base``."""

@@ -1,0 +1,118 @@
+"""The contract every storage backend keeps.
+
+Callers never assume a single process: every method that changes shared state is atomic
+in the backend (one SQLite transaction, or one Lua script / MULTI in Redis), so two
+server processes on one database cannot hand out the same sequence number or open two
+conversations for one visitor. tests/test_store_contract.py runs the same suite against
+every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chatserver.core.models import (
+    Conversation,
+    ConversationState,
+    Message,
+    MessageDraft,
+    Visitor,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What ``append_messages`` stored.
+
+    ``created`` is False when the first draft's ``client_id`` was already used in the
+    conversation: then ``messages`` holds only that earlier message and nothing was stored.
+    """
+
+    messages: tuple[Message, ...]
+    created: bool
+
+
+class Store(Protocol):
+    backend: str
+
+    async def open(self) -> None:
+        """Connect and create or migrate the schema. Called once before use."""
+
+    async def close(self) -> None: ...
+
+    async def health(self) -> dict[str, Any]:
+        """``{"backend": name, "ok": bool, ...}``; never raises."""
+
+    # visitors -------------------------------------------------------------------------
+
+    async def save_visitor(self, visitor: Visitor, *, now: float) -> None:
+        """Create the visitor, or update an existing one's last-seen time, locale and page.
+
+        Visitors are saved when they first write, not when they connect, so a page view
+        alone stores nothing.
+        """
+
+    async def get_visitor(self, visitor_id: str) -> Visitor | None: ...
+
+    # conversations --------------------------------------------------------------------
+
+    async def open_conversation(self, conversation: Conversation) -> tuple[Conversation, bool]:
+        """Store ``conversation`` unless its visitor already has an open one.
+
+        Returns ``(conversation, True)`` when stored, or ``(existing, False)``. A visitor
+        never has two open (not closed) conversations, even under concurrent calls.
+        """
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    async def get_open_conversation(self, visitor_id: str) -> Conversation | None: ...
+
+    async def set_conversation_state(
+        self,
+        conversation_id: str,
+        state: ConversationState,
+        *,
+        now: float,
+        expected: ConversationState | None = None,
+    ) -> Conversation:
+        """Move to ``state``; with ``expected``, only from that state (else ConflictError).
+
+        Raises NotFoundError for an unknown id.
+        """
+
+    async def count_conversations(self, visitor_id: str) -> int: ...
+
+    # messages -------------------------------------------------------------------------
+
+    async def append_messages(
+        self, conversation_id: str, drafts: Sequence[MessageDraft], *, now: float
+    ) -> AppendResult:
+        """Store ``drafts`` in order with the next sequence numbers, atomically.
+
+        Sequence numbers start at 1 and never repeat or skip within a conversation. If the
+        first draft carries a ``client_id`` already stored in this conversation, nothing is
+        stored and the earlier message is returned (idempotent retries). Raises
+        NotFoundError for an unknown conversation.
+        """
+
+    async def get_messages(
+        self, conversation_id: str, *, after_seq: int = 0, limit: int = 500
+    ) -> list[Message]:
+        """Messages with ``seq > after_seq`` in order, at most ``limit``."""
+
+    # events ---------------------------------------------------------------------------
+
+    async def record_event(
+        self,
+        kind: str,
+        *,
+        now: float,
+        conversation_id: str | None = None,
+        visitor_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Append to the event log that reports and webhooks read later."""
+
+    async def list_events(self, *, conversation_id: str) -> list[dict[str, Any]]: ...

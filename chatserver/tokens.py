@@ -1,0 +1,70 @@
+"""Signed visitor tokens and the server's secret key.
+
+A visitor token is ``v1.<visitor_id>.<signature>`` where the signature is HMAC-SHA256 over
+the purpose and the id. It proves only "this server issued this visitor id"; it carries no
+expiry because a visitor returning weeks later should continue their history.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from pathlib import Path
+
+log = logging.getLogger("chatserver.tokens")
+
+_VISITOR_ID = re.compile(r"[0-9a-f]{32}")
+MAX_TOKEN_LENGTH = 200
+
+
+class TokenSigner:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the secret key must be at least 16 bytes")
+        self._secret = secret
+
+    def _signature(self, purpose: str, value: str) -> str:
+        digest = hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def visitor_token(self, visitor_id: str) -> str:
+        return f"v1.{visitor_id}.{self._signature('visitor', visitor_id)}"
+
+    def visitor_id(self, token: object) -> str | None:
+        """The visitor id a token was issued for, or None for anything not issued here."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != "v1" or not _VISITOR_ID.fullmatch(parts[1]):
+            return None
+        if not hmac.compare_digest(parts[2], self._signature("visitor", parts[1])):
+            return None
+        return parts[1]
+
+
+def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
+    """The configured key, else the one kept in ``<data_dir>/secret_key`` (mode 0600),
+    generated on first start so that tokens stay valid across restarts."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "secret_key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    # O_EXCL: if another process created it first, use theirs.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    log.info("generated a new secret key in %s", path)
+    return key

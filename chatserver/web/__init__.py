@@ -1,0 +1,1 @@
+"""aiohttp application: the factory, HTTP routes and the wiring of concrete backends."""

@@ -1,0 +1,132 @@
+"""The application factory: builds the aiohttp app and wires concrete backends to config.
+
+Nothing is opened here; resources are opened and closed by ``cleanup_ctx`` so that tests
+and the CLI share one lifecycle, and SIGTERM (aiohttp's GracefulExit) closes everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from chatserver.config import Settings
+from chatserver.core.faq import MatchSettings
+from chatserver.core.validation import Limits
+from chatserver.errors import ConfigError
+from chatserver.faq_files import FaqLibrary
+from chatserver.realtime.notifier import SocketNotifier
+from chatserver.realtime.server import ChatSocketServer
+from chatserver.realtime.visitor import VisitorNamespace
+from chatserver.services import ChatService, ServiceOptions
+from chatserver.store.base import Store
+from chatserver.store.sqlite import SqliteStore
+from chatserver.tokens import TokenSigner, load_or_create_secret
+from chatserver.web import keys, routes
+
+log = logging.getLogger("chatserver")
+
+# Socket.IO frames carry one chat message; 4,000 characters of UTF-8 plus JSON framing
+# stays well below this, and anything larger is refused before it is parsed.
+MAX_SOCKET_PACKET_BYTES = 64 * 1024
+
+
+def build_store(settings: Settings) -> Store:
+    backend = settings.storage.backend
+    if backend == "sqlite":
+        return SqliteStore(
+            settings.storage.data_dir / "chatserver.sqlite3",
+            synchronous=settings.storage.sqlite_synchronous,
+        )
+    raise ConfigError(f"storage.backend {backend!r} is not available in this version")
+
+
+def match_settings(settings: Settings) -> MatchSettings:
+    defaults = MatchSettings()
+    bot = settings.bot
+    return MatchSettings(
+        answer_cutoff=bot.answer_cutoff if bot.answer_cutoff is not None
+        else defaults.answer_cutoff,
+        suggest_cutoff=bot.suggest_cutoff if bot.suggest_cutoff is not None
+        else defaults.suggest_cutoff,
+        ambiguity_margin=bot.ambiguity_margin if bot.ambiguity_margin is not None
+        else defaults.ambiguity_margin,
+        max_suggestions=bot.max_suggestions,
+    )
+
+
+def allowed_origins(settings: Settings) -> str | list[str]:
+    if "*" in settings.server.allowed_origins:
+        return "*"
+    own = urlsplit(settings.public_url)
+    return [f"{own.scheme}://{own.netloc}", *settings.server.allowed_origins]
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)
+    app[keys.SETTINGS] = settings
+    app[keys.STORE] = store if store is not None else build_store(settings)
+    app[keys.FAQ] = FaqLibrary(settings.faq.dir, match_settings(settings))
+    sio = ChatSocketServer(
+        websocket_compression=settings.server.websocket_compression,
+        cors_allowed_origins=allowed_origins(settings),
+        ping_interval=settings.server.ping_interval,
+        ping_timeout=settings.server.ping_timeout,
+        max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
+    )
+    sio.attach(app)
+    app[keys.SIO] = sio
+    app.cleanup_ctx.append(_lifecycle)
+    app.on_shutdown.append(_disconnect_clients)
+    routes.setup(app)
+    return app
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    store = app[keys.STORE]
+    faq = app[keys.FAQ]
+    sio = app[keys.SIO]
+    problems = faq.reload()
+    if problems:
+        log.error("the FAQ in %s has %d problem(s); the bot has no answers until they are "
+                  "fixed", settings.faq.dir, len(problems))
+    log.info("FAQ: %d entries from %s", len(faq.index), settings.faq.dir)
+    await store.open()
+    signer = TokenSigner(
+        load_or_create_secret(settings.security.secret_key, settings.storage.data_dir)
+    )
+    service = ChatService(
+        store=store,
+        faq=faq,
+        notifier=SocketNotifier(sio),
+        signer=signer,
+        options=ServiceOptions(
+            bot_name=settings.bot.name, history_page_size=settings.limits.history_page_size
+        ),
+    )
+    app[keys.SERVICE] = service
+    limits = Limits(
+        max_text_length=settings.limits.max_text_length,
+        max_client_id_length=settings.limits.max_client_id_length,
+        max_page_url_length=settings.limits.max_page_url_length,
+    )
+    sio.register_namespace(VisitorNamespace(service, limits))
+    watcher = asyncio.create_task(faq.watch(settings.faq.reload_interval), name="faq-watch")
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await sio.shutdown()
+        await store.close()
+
+
+async def _disconnect_clients(app: web.Application) -> None:
+    """Close every Socket.IO connection first, so open websockets do not hold up shutdown."""
+    await app[keys.SIO].eio.disconnect()

@@ -1,0 +1,23 @@
+"""HTTP routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from chatserver.web import keys
+
+
+async def healthz(request: web.Request) -> web.Response:
+    store = await request.app[keys.STORE].health()
+    faq = request.app[keys.FAQ]
+    ok = bool(store.get("ok"))
+    body = {
+        "status": "ok" if ok else "degraded",
+        "storage": store,
+        "faq": {"entries": len(faq.index), "problems": len(faq.problems)},
+    }
+    return web.json_response(body, status=200 if ok else 503)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)

@@ -1,0 +1,84 @@
+"""Real Socket.IO clients for end-to-end tests, with waiting on events (never sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+
+VISITOR_NS = "/visitor"
+_ids = itertools.count(1)
+
+
+def client_id() -> str:
+    return f"c-{next(_ids)}"
+
+
+class VisitorClient:
+    """One visitor connection that records every event the server sends it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.received: list[tuple[str, Any]] = []
+        self._changed = asyncio.Condition()
+        self.sio.on("*", self._record, namespace=VISITOR_NS)
+
+    async def _record(self, event: str, data: Any) -> None:
+        async with self._changed:
+            self.received.append((event, data))
+            self._changed.notify_all()
+
+    async def connect(self, auth: dict[str, Any] | None = None) -> dict[str, Any]:
+        await self.sio.connect(
+            self.url,
+            namespaces=[VISITOR_NS],
+            transports=["websocket"],
+            auth=auth if auth is not None else {},
+            wait_timeout=5,
+        )
+        return await self.wait_for("session")
+
+    async def wait_for(
+        self,
+        event: str,
+        where: Callable[[Any], bool] = lambda _: True,
+        *,
+        timeout: float = 5.0,
+        start: int = 0,
+    ) -> Any:
+        async with asyncio.timeout(timeout), self._changed:
+            while True:
+                for name, data in self.received[start:]:
+                    if name == event and where(data):
+                        return data
+                await self._changed.wait()
+
+    def events(self, event: str) -> list[Any]:
+        return [data for name, data in self.received if name == event]
+
+    async def call(self, event: str, data: Any = None, *, timeout: float = 5.0) -> Any:
+        return await self.sio.call(event, data, namespace=VISITOR_NS, timeout=timeout)
+
+    async def send(self, text: str, cid: str | None = None) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.call(
+            "message", {"text": text, "client_id": cid or client_id()}
+        )
+        return ack
+
+    async def ask(self, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send a question; return (the stored visitor message, the bot's reply)."""
+        ack = await self.send(text)
+        assert ack["ok"], ack
+        seq = ack["message"]["seq"]
+        reply = await self.wait_for(
+            "message", lambda m: m["author"]["kind"] == "bot" and m["seq"] == seq + 1
+        )
+        return ack["message"], reply
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()

@@ -1,0 +1,239 @@
+"""The contract every store backend keeps. Add a backend to ``BACKENDS`` and give
+``open_store`` a way to build it; every test here then runs against it too."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from chatserver.core.models import (
+    AuthorKind,
+    Conversation,
+    ConversationState,
+    MessageDraft,
+    Suggestion,
+    Visitor,
+)
+from chatserver.errors import ConflictError, NotFoundError
+from chatserver.ids import new_id
+from chatserver.store.base import Store
+from chatserver.store.sqlite import SqliteStore
+
+BACKENDS = ["sqlite"]
+
+OpenStore = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture(params=BACKENDS)
+async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
+    """Opens a store on the same underlying data each time it is called (a 'restart')."""
+    opened: list[Store] = []
+
+    async def open_() -> Store:
+        if request.param == "sqlite":
+            store: Store = SqliteStore(tmp_path / "db.sqlite3")
+        else:  # pragma: no cover
+            raise AssertionError(request.param)
+        await store.open()
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(open_store: OpenStore) -> Store:
+    return await open_store()
+
+
+async def new_conversation(store: Store, now: float = 1000.0) -> Conversation:
+    visitor = Visitor(id=new_id(), created_at=now, locale="ru")
+    await store.save_visitor(visitor, now=now)
+    conversation, created = await store.open_conversation(
+        Conversation(
+            id=new_id(),
+            visitor_id=visitor.id,
+            state=ConversationState.BOT,
+            created_at=now,
+            locale="ru",
+        )
+    )
+    assert created
+    return conversation
+
+
+def draft(text: str, client_id: str | None = None) -> MessageDraft:
+    return MessageDraft(author_kind=AuthorKind.VISITOR, text=text, client_id=client_id)
+
+
+async def test_health(store: Store) -> None:
+    health = await store.health()
+    assert health["ok"] is True
+    assert health["backend"] == store.backend
+
+
+async def test_visitor_saved_and_updated(store: Store) -> None:
+    visitor = Visitor(id=new_id(), created_at=10.0, locale="uk", page_url="https://shop/a")
+    assert await store.get_visitor(visitor.id) is None
+    await store.save_visitor(visitor, now=10.0)
+    assert await store.get_visitor(visitor.id) == visitor
+    await store.save_visitor(
+        Visitor(id=visitor.id, created_at=99.0, locale="en", page_url=None), now=20.0
+    )
+    again = await store.get_visitor(visitor.id)
+    assert again is not None
+    assert again.created_at == 10.0  # the first visit stays the first visit
+    assert again.locale == "en"
+    assert again.page_url == "https://shop/a"  # not erased by an update without a page
+
+
+async def test_one_open_conversation_per_visitor(store: Store) -> None:
+    first = await new_conversation(store)
+    other, created = await store.open_conversation(
+        Conversation(
+            id=new_id(),
+            visitor_id=first.visitor_id,
+            state=ConversationState.BOT,
+            created_at=2000.0,
+        )
+    )
+    assert not created
+    assert other.id == first.id
+    assert (await store.get_open_conversation(first.visitor_id)) == first
+    await store.set_conversation_state(first.id, ConversationState.CLOSED, now=3000.0)
+    assert await store.get_open_conversation(first.visitor_id) is None
+    second, created = await store.open_conversation(
+        Conversation(
+            id=new_id(), visitor_id=first.visitor_id, state=ConversationState.BOT, created_at=4e3
+        )
+    )
+    assert created and second.id != first.id
+    assert await store.count_conversations(first.visitor_id) == 2
+
+
+async def test_concurrent_opens_make_one_conversation(store: Store) -> None:
+    visitor = Visitor(id=new_id(), created_at=1.0)
+    await store.save_visitor(visitor, now=1.0)
+    results = await asyncio.gather(
+        *(
+            store.open_conversation(
+                Conversation(
+                    id=new_id(), visitor_id=visitor.id, state=ConversationState.BOT, created_at=1.0
+                )
+            )
+            for _ in range(20)
+        )
+    )
+    assert sum(created for _, created in results) == 1
+    assert len({conversation.id for conversation, _ in results}) == 1
+
+
+async def test_state_changes(store: Store) -> None:
+    conversation = await new_conversation(store)
+    queued = await store.set_conversation_state(
+        conversation.id, ConversationState.QUEUED, now=5.0, expected=ConversationState.BOT
+    )
+    assert queued.state is ConversationState.QUEUED
+    with pytest.raises(ConflictError):
+        await store.set_conversation_state(
+            conversation.id, ConversationState.ASSIGNED, now=6.0, expected=ConversationState.BOT
+        )
+    closed = await store.set_conversation_state(conversation.id, ConversationState.CLOSED, now=7.0)
+    assert closed.closed_at == 7.0
+    with pytest.raises(NotFoundError):
+        await store.set_conversation_state(new_id(), ConversationState.CLOSED, now=8.0)
+
+
+async def test_sequence_numbers_start_at_one_and_never_skip(store: Store) -> None:
+    conversation = await new_conversation(store)
+    first = await store.append_messages(conversation.id, [draft("a")], now=1.0)
+    pair = await store.append_messages(
+        conversation.id,
+        [
+            draft("b"),
+            MessageDraft(
+                author_kind=AuthorKind.BOT,
+                author_name="Assistant",
+                text="did you mean",
+                suggestions=(Suggestion("x", "X?"), Suggestion("y", "Y?")),
+            ),
+        ],
+        now=2.0,
+    )
+    assert [m.seq for m in first.messages] == [1]
+    assert [m.seq for m in pair.messages] == [2, 3]
+    stored = await store.get_messages(conversation.id)
+    assert [(m.seq, m.text) for m in stored] == [(1, "a"), (2, "b"), (3, "did you mean")]
+    assert stored[2].suggestions == (Suggestion("x", "X?"), Suggestion("y", "Y?"))
+    assert stored[2].author_name == "Assistant"
+    assert len({m.id for m in stored}) == 3
+
+
+async def test_concurrent_appends_get_distinct_gapless_seqs(store: Store) -> None:
+    conversation = await new_conversation(store)
+    results = await asyncio.gather(
+        *(store.append_messages(conversation.id, [draft(f"m{i}")], now=1.0) for i in range(50))
+    )
+    seqs = sorted(r.messages[0].seq for r in results)
+    assert seqs == list(range(1, 51))
+
+
+async def test_client_id_makes_append_idempotent(store: Store) -> None:
+    conversation = await new_conversation(store)
+    first = await store.append_messages(
+        conversation.id, [draft("hello", "c1"), draft("bot reply")], now=1.0
+    )
+    again = await store.append_messages(
+        conversation.id, [draft("hello (retry)", "c1"), draft("another bot reply")], now=2.0
+    )
+    assert first.created and not again.created
+    assert again.messages == (first.messages[0],)
+    assert len(await store.get_messages(conversation.id)) == 2
+    # the same client_id in another conversation is a different message
+    other = await new_conversation(store)
+    elsewhere = await store.append_messages(other.id, [draft("hello", "c1")], now=3.0)
+    assert elsewhere.created
+
+
+async def test_get_messages_pages(store: Store) -> None:
+    conversation = await new_conversation(store)
+    for i in range(10):
+        await store.append_messages(conversation.id, [draft(f"m{i}")], now=float(i))
+    page = await store.get_messages(conversation.id, after_seq=3, limit=4)
+    assert [m.seq for m in page] == [4, 5, 6, 7]
+    assert await store.get_messages(conversation.id, after_seq=10) == []
+
+
+async def test_unknown_conversation(store: Store) -> None:
+    assert await store.get_conversation(new_id()) is None
+    with pytest.raises(NotFoundError):
+        await store.append_messages(new_id(), [draft("x")], now=1.0)
+
+
+async def test_events_are_logged_in_order(store: Store) -> None:
+    conversation = await new_conversation(store)
+    await store.record_event("conversation.created", now=1.0, conversation_id=conversation.id)
+    await store.record_event(
+        "conversation.handoff", now=2.0, conversation_id=conversation.id, data={"why": "asked"}
+    )
+    logged = await store.list_events(conversation_id=conversation.id)
+    assert [e["kind"] for e in logged] == ["conversation.created", "conversation.handoff"]
+    assert logged[1]["data"] == {"why": "asked"}
+
+
+async def test_everything_survives_a_restart(open_store: OpenStore) -> None:
+    store = await open_store()
+    conversation = await new_conversation(store)
+    await store.append_messages(conversation.id, [draft("привет", "c1")], now=1.0)
+    await store.close()
+    reopened = await open_store()
+    assert await reopened.get_conversation(conversation.id) == conversation
+    messages = await reopened.get_messages(conversation.id)
+    assert [(m.seq, m.text, m.client_id) for m in messages] == [(1, "привет", "c1")]
+    more = await reopened.append_messages(conversation.id, [draft("ещё")], now=2.0)
+    assert more.messages[0].seq == 2
