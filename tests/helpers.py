@@ -26,6 +26,10 @@ class VisitorClient:
         self.received: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
         self.sio.on("*", self._record, namespace=VISITOR_NS)
+        self.sio.on("connect_error", self._refused, namespace=VISITOR_NS)
+
+    async def _refused(self, data: Any) -> None:
+        await self._record("connect_error", data)
 
     async def _record(self, event: str, data: Any) -> None:
         async with self._changed:

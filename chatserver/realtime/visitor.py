@@ -45,7 +45,7 @@ class VisitorNamespace(GuardedNamespace):
             checked = check_visitor_auth(auth, self.limits)
             session = await self.service.start_visitor_session(checked)
         except ChatError as exc:
-            raise Refused(exc.to_wire()) from None
+            raise Refused(exc.message, exc.to_wire()) from None
         identity = session.identity
         self._identity[sid] = identity
         await self.enter_room(sid, events.visitor_room(identity.visitor_id))

@@ -1,0 +1,73 @@
+"""The real command: `chatserver serve` starts, answers, and exits cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.conftest import DEMO_FAQ
+from tests.helpers import VisitorClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_serve(*args: str) -> tuple[asyncio.subprocess.Process, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatserver", "serve", "--host", "127.0.0.1", "--port", "0", *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    async with asyncio.timeout(20):
+        while True:
+            line = (await proc.stdout.readline()).decode()
+            if not line:
+                err = await proc.stderr.read() if proc.stderr else b""
+                raise AssertionError(f"serve exited early: {err.decode()[-2000:]}")
+            if line.startswith("chatserver listening on "):
+                return proc, line.split()[-1]
+
+
+async def test_serve_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc, url = await start_serve("--data-dir", str(data), "--faq-dir", str(DEMO_FAQ))
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as resp:
+            assert resp.status == 200
+            assert (await resp.json())["status"] == "ok"
+        visitor = VisitorClient(url)
+        await visitor.connect({"locale": "en"})
+        _, reply = await visitor.ask("hello")
+        assert reply["author"]["kind"] == "bot"
+        proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(15):
+            code = await proc.wait()
+        assert code == 0
+        await visitor.sio.wait()  # the server closed the connection on its way out
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert (data / "chatserver.sqlite3").exists()
+    assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+async def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    bad.write_text("[server]\nport = 'abc'\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatserver", "serve", "--config", str(bad),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(20):
+        out, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert "server.port must be an integer" in err.decode()
+    assert "Traceback" not in err.decode()
