@@ -186,30 +186,28 @@ def _build(raw: dict[str, dict[str, tuple[Any, str]]], base_dir: Path) -> Settin
     built: dict[str, Any] = {}
     for section, values in raw.items():
         if section not in sections:
-            known = ", ".join(sections)
             source = next(iter(values.values()))[1]
             raise ConfigError(
-                f"{source}: unknown section [{section}] (known: {known})", field=section
+                f"{source}: unknown section [{section}] (known: {', '.join(sections)})",
+                field=section,
             )
     for name in sections:
         section_cls = _section_class(name)
         instance = section_cls()
         hints = typing.get_type_hints(section_cls)
-        known = {f.name for f in fields(section_cls)}
+        keys = {f.name for f in fields(section_cls)}
         changes: dict[str, Any] = {}
         for key, (value, source) in raw.get(name, {}).items():
             dotted = f"{name}.{key}"
-            if key not in known:
+            if key not in keys:
                 raise ConfigError(
-                    f"{source}: unknown key {dotted} (known: {', '.join(sorted(known))})",
+                    f"{source}: unknown key {dotted} (known: {', '.join(sorted(keys))})",
                     field=dotted,
                 )
             converted = _convert(value, hints[key], dotted, source)
             if isinstance(converted, Path) and not converted.is_absolute():
-                anchor = base_dir if not isinstance(value, _EnvString) else Path.cwd()
-                if source == "command line":
-                    anchor = Path.cwd()
-                converted = anchor / converted
+                from_file = source not in ("command line",) and not source.startswith("environment")
+                converted = (base_dir if from_file else Path.cwd()) / converted
             _check_value(name, key, converted, source)
             changes[key] = converted
         built[name] = replace(instance, **changes)
@@ -225,9 +223,7 @@ def _section_class(name: str) -> type[Any]:
 
 def _convert(value: Any, hint: Any, dotted: str, source: str) -> Any:
     def fail(expected: str) -> ConfigError:
-        return ConfigError(
-            f"{source}: {dotted} must be {expected}, got {value!r}", field=dotted
-        )
+        return ConfigError(f"{source}: {dotted} must be {expected}, got {value!r}", field=dotted)
 
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):

@@ -23,8 +23,8 @@ from chatserver.core.models import (
     Visitor,
 )
 from chatserver.core.validation import SendMessage, VisitorAuth
-from chatserver.store.base import Store
 from chatserver.ids import new_id
+from chatserver.store.base import Store
 from chatserver.tokens import TokenSigner
 
 
@@ -105,9 +105,7 @@ class ChatService:
         identity = VisitorIdentity(visitor_id, locale, auth.page_url)
         conversation = await self.store.get_open_conversation(visitor_id)
         messages = (
-            await self.store.get_messages(
-                conversation.id, limit=self.options.history_page_size
-            )
+            await self.store.get_messages(conversation.id, limit=self.options.history_page_size)
             if conversation
             else []
         )

@@ -18,7 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def start_serve(*args: str) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chatserver", "serve", "--host", "127.0.0.1", "--port", "0", *args,
+        sys.executable,
+        "-m",
+        "chatserver",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        *args,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -63,11 +71,18 @@ async def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "config.toml"
     bad.write_text("[server]\nport = 'abc'\n")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chatserver", "serve", "--config", str(bad),
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "chatserver",
+        "serve",
+        "--config",
+        str(bad),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     async with asyncio.timeout(20):
-        out, err = await proc.communicate()
+        _out, err = await proc.communicate()
     assert proc.returncode == 2
     assert "server.port must be an integer" in err.decode()
     assert "Traceback" not in err.decode()

@@ -31,9 +31,7 @@ class AuthorKind(StrEnum):
 
 def iso(ts: float) -> str:
     """Unix seconds -> ISO 8601 UTC with millisecond precision and a ``Z`` suffix."""
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,8 @@ from chatserver.core.models import (
     Suggestion,
     Visitor,
 )
-from chatserver.ids import new_id
 from chatserver.errors import ConflictError, NotFoundError, StoreError
+from chatserver.ids import new_id
 from chatserver.store.base import AppendResult
 
 T = TypeVar("T")
@@ -205,8 +205,7 @@ class SqliteStore:
     async def get_visitor(self, visitor_id: str) -> Visitor | None:
         def op(db: sqlite3.Connection) -> Visitor | None:
             row = db.execute(
-                "SELECT id, created_at, locale, page_url, name, email FROM visitors"
-                " WHERE id = ?",
+                "SELECT id, created_at, locale, page_url, name, email FROM visitors WHERE id = ?",
                 (visitor_id,),
             ).fetchone()
             return None if row is None else Visitor(*row)

@@ -49,11 +49,14 @@ def match_settings(settings: Settings) -> MatchSettings:
     defaults = MatchSettings()
     bot = settings.bot
     return MatchSettings(
-        answer_cutoff=bot.answer_cutoff if bot.answer_cutoff is not None
+        answer_cutoff=bot.answer_cutoff
+        if bot.answer_cutoff is not None
         else defaults.answer_cutoff,
-        suggest_cutoff=bot.suggest_cutoff if bot.suggest_cutoff is not None
+        suggest_cutoff=bot.suggest_cutoff
+        if bot.suggest_cutoff is not None
         else defaults.suggest_cutoff,
-        ambiguity_margin=bot.ambiguity_margin if bot.ambiguity_margin is not None
+        ambiguity_margin=bot.ambiguity_margin
+        if bot.ambiguity_margin is not None
         else defaults.ambiguity_margin,
         max_suggestions=bot.max_suggestions,
     )
@@ -93,8 +96,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     sio = app[keys.SIO]
     problems = faq.reload()
     if problems:
-        log.error("the FAQ in %s has %d problem(s); the bot has no answers until they are "
-                  "fixed", settings.faq.dir, len(problems))
+        log.error(
+            "the FAQ in %s has %d problem(s); the bot has no answers until they are fixed",
+            settings.faq.dir,
+            len(problems),
+        )
     log.info("FAQ: %d entries from %s", len(faq.index), settings.faq.dir)
     await store.open()
     signer = TokenSigner(
