@@ -36,9 +36,7 @@ class FaqSource(Protocol):
 class Notifier(Protocol):
     """Delivers server->client events; implemented by the realtime layer."""
 
-    async def to_visitor(
-        self, visitor_id: str, event: str, payload: dict[str, Any], *, skip_sid: str | None = None
-    ) -> None: ...
+    async def to_visitor(self, visitor_id: str, event: str, payload: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +111,7 @@ class ChatService:
             identity, self.signer.visitor_token(visitor_id), conversation, messages
         )
 
-    async def post_visitor_message(
-        self, identity: VisitorIdentity, send: SendMessage, *, sender_sid: str | None
-    ) -> Message:
+    async def post_visitor_message(self, identity: VisitorIdentity, send: SendMessage) -> Message:
         """Store the visitor's message (and the bot's reply while the bot is in charge).
 
         Returns the stored visitor message; a retry with the same ``client_id`` returns
@@ -135,12 +131,11 @@ class ChatService:
         visitor_id = identity.visitor_id
         if opened:
             await self.notifier.to_visitor(visitor_id, "conversation", conversation.to_wire())
-        own, *replies = result.messages
-        # The sender has the message in its ack; other tabs of the same visitor get it here.
-        await self.notifier.to_visitor(visitor_id, "message", own.to_wire(), skip_sid=sender_sid)
-        for reply in replies:
-            await self.notifier.to_visitor(visitor_id, "message", reply.to_wire())
-        return own
+        # Every connection of the visitor (each tab, the sender's included) gets every
+        # message; clients merge by seq, so the sender's copy of its own ack is harmless.
+        for message in result.messages:
+            await self.notifier.to_visitor(visitor_id, "message", message.to_wire())
+        return result.messages[0]
 
     async def _current_conversation(
         self, identity: VisitorIdentity, now: float

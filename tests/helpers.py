@@ -13,6 +13,13 @@ VISITOR_NS = "/visitor"
 _ids = itertools.count(1)
 
 
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for a condition on state that offers no event to wait on (bounded)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - the watched state has no event to await
+            await asyncio.sleep(0.01)
+
+
 def client_id() -> str:
     return f"c-{next(_ids)}"
 

@@ -13,13 +13,10 @@ class SocketNotifier:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
 
-    async def to_visitor(
-        self, visitor_id: str, event: str, payload: dict[str, Any], *, skip_sid: str | None = None
-    ) -> None:
+    async def to_visitor(self, visitor_id: str, event: str, payload: dict[str, Any]) -> None:
         await self._sio.emit(
             event,
             payload,
             room=events.visitor_room(visitor_id),
             namespace=events.VISITOR_NAMESPACE,
-            skip_sid=skip_sid,
         )

@@ -77,7 +77,7 @@ class VisitorNamespace(GuardedNamespace):
                 "ok": False,
                 "error": {"code": "rate_limited", "message": "too many messages; slow down"},
             }
-        message = await self.service.post_visitor_message(self._who(sid), send, sender_sid=sid)
+        message = await self.service.post_visitor_message(self._who(sid), send)
         return {"ok": True, "message": message.to_wire()}
 
     async def handle_history(self, sid: str, data: Any) -> dict[str, Any]:

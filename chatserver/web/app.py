@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -20,6 +19,7 @@ from chatserver.core.validation import Limits
 from chatserver.errors import ConfigError
 from chatserver.faq_files import FaqLibrary
 from chatserver.realtime.notifier import SocketNotifier
+from chatserver.realtime.origins import OriginPolicy
 from chatserver.realtime.server import ChatSocketServer
 from chatserver.realtime.visitor import VisitorNamespace
 from chatserver.services import ChatService, ServiceOptions
@@ -62,13 +62,6 @@ def match_settings(settings: Settings) -> MatchSettings:
     )
 
 
-def allowed_origins(settings: Settings) -> str | list[str]:
-    if "*" in settings.server.allowed_origins:
-        return "*"
-    own = urlsplit(settings.public_url)
-    return [f"{own.scheme}://{own.netloc}", *settings.server.allowed_origins]
-
-
 def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[keys.SETTINGS] = settings
@@ -76,7 +69,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     app[keys.FAQ] = FaqLibrary(settings.faq.dir, match_settings(settings))
     sio = ChatSocketServer(
         websocket_compression=settings.server.websocket_compression,
-        cors_allowed_origins=allowed_origins(settings),
+        cors_allowed_origins=OriginPolicy(settings.server.allowed_origins, settings.public_url),
         ping_interval=settings.server.ping_interval,
         ping_timeout=settings.server.ping_timeout,
         max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
