@@ -66,7 +66,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     app = web.Application(client_max_size=256 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.STORE] = store if store is not None else build_store(settings)
-    app[keys.FAQ] = FaqLibrary(settings.faq.dir, match_settings(settings))
+    app[keys.FAQ] = FaqLibrary(
+        settings.faq.dir, match_settings(settings), max_file_bytes=settings.faq.max_file_bytes
+    )
     sio = ChatSocketServer(
         websocket_compression=settings.server.websocket_compression,
         cors_allowed_origins=OriginPolicy(settings.server.allowed_origins, settings.public_url),

@@ -1,0 +1,397 @@
+"""FAQ entries, the match index and the decision it returns for a visitor's question.
+
+Pure: entries come in (``chatserver.faq_files`` reads them), a decision value comes out
+(``Answer`` | ``Suggest`` | ``NoMatch`` | ``HandoffRequest``); the caller acts on it.
+
+How a question is scored against an entry (``text.py`` explains the normalization,
+``intents.py`` the handoff check that runs first):
+
+* both are reduced to terms (stemmed content words); a query term meets an entry term
+  with a similarity in 0..1 (1 same stem, ~0.75-0.95 a typo or another word form,
+  below ``text.token_cutoff`` nothing). Token-level ``fuzz.ratio`` with length-dependent
+  cutoffs, never ``WRatio``: WRatio's partial matching gives ~85 to any short word that
+  a long string contains, which is exactly the false positive an FAQ bot must not make.
+* every term weighs its IDF among the entries of its language, so "пароль" counts and
+  "как" barely does; a question word the language's entries never use weighs like the
+  rarest known term (``OOV_SHARE``);
+* ``recall``: how much of one phrasing's weight the question covers (best phrasing
+  wins); ``precision``: how much of the question's weight the entry explains with any
+  of its phrasings and keywords;
+* score = 100 x weighted harmonic mean of the two (``RECALL_WEIGHT``), minus
+  ``foreign_penalty`` for an entry in another language than the question's.
+
+Keywords act as one-term phrasings worth ``KEYWORD_FACTOR`` of a real one, so
+"промокод" alone finds the promo-code entry. Two guards run on top of the score: a
+question mostly made of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от
+wi-fi дома" is not the site's password reset), and an entry sharing only very common
+terms with the question ("как", "how") is not a candidate at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from chatserver.core import text
+from chatserver.core.intents import HandoffDetector
+from chatserver.core.models import LOCALES
+from chatserver.errors import ConfigError
+
+MAX_QUESTION_CHARS = 500  # a chat message longer than this is not an FAQ question
+MAX_QUESTION_TERMS = 24  # bounds match() time whatever a visitor pastes
+
+RECALL_WEIGHT = 0.5  # share of recall in the weighted harmonic mean (0.5 = plain F1)
+KEYWORD_FACTOR = 0.9  # a bare keyword hit is good evidence, a full phrasing is better
+# A word no entry of the language uses is rarer than any that one does: it weighs as
+# much as the rarest known term (df = 1).
+OOV_SHARE = 1.0
+# When unknown words carry at least this share of a question's weight, the question is
+# about something the FAQ does not cover ("забыл пароль от wi-fi дома"), whatever else
+# matches.
+MAX_UNKNOWN_SHARE = 0.5
+# A term used by more than this share of a language's entries ("как", "how") is no
+# evidence on its own: an entry must share at least one rarer term with the question.
+# Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
+COMMON_SHARE = 0.5
+MIN_ENTRIES_FOR_COMMON = 4
+# Entries that cannot reach this share of suggest_cutoff even with a perfect precision
+# are dropped before the costlier precision step (they could only be NoMatch.best).
+PRUNE_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: str  # unique across all files, [a-z0-9-]+
+    locale: str  # "ru" | "uk" | "en"
+    category: str
+    questions: tuple[str, ...]
+    answer: str
+    keywords: tuple[str, ...] = ()
+    handoff: bool = False  # matching this entry means "hand to a human"
+    department: str | None = None
+    priority: int = 0  # breaks ties between equal scores, higher first
+    source: str = ""  # "path:line" of the entry, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    """Where a score leads. Tuned on the golden table in tests/test_faq_match.py
+    against faq_data/; rerun it after changing any of them.
+
+    answer_cutoff 70: a one-word question that is half of a two-term phrasing
+        ("пароль" vs "забыл пароль": recall 0.5, precision 1) scores F1 = 66.7; that
+        must stay a suggestion, anything clearly beyond it may be answered. On the
+        golden table every expected answer scores >= 70.3 (most 100) and every
+        expected suggestion <= 66.7.
+    suggest_cutoff 45: below it the overlap is one modest word inside a longer
+        phrasing (a third of its weight or less); suggestions that weak are noise.
+        Off-topic golden questions that get past the other checks stay below 40.
+    ambiguity_margin 8: close entries ("сколько стоит доставка" / "сколько идет
+        доставка") differ by one term; a question missing that term puts both within
+        a few points (the golden table sees gaps of 0-7), clear answers lead by >= 12.
+    max_suggestions 3: what a chat bubble can show without scrolling.
+    suggest_window 20: suggestions far below the best one are distractions.
+    foreign_penalty 15: an entry in another language than the question's (or the
+        conversation's, when the text does not tell) must beat a native one by this.
+    """
+
+    answer_cutoff: float = 70.0
+    suggest_cutoff: float = 45.0
+    ambiguity_margin: float = 8.0
+    max_suggestions: int = 3
+    suggest_window: float = 20.0
+    foreign_penalty: float = 15.0
+
+
+DEFAULT_SETTINGS = MatchSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: FaqEntry
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    entry: FaqEntry
+    score: float
+    kind: Literal["answer"] = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggest:
+    candidates: tuple[Scored, ...]
+    kind: Literal["suggest"] = "suggest"
+
+
+@dataclass(frozen=True, slots=True)
+class NoMatch:
+    best: Scored | None = None
+    kind: Literal["none"] = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    score: float
+    kind: Literal["handoff"] = "handoff"
+
+
+Decision = Answer | Suggest | NoMatch | HandoffRequest
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrasing:
+    entry: int  # index into FaqIndex.entries
+    total: float  # sum of its terms' weights (terms are in the postings)
+    factor: float  # 1.0 for a question, KEYWORD_FACTOR for a keyword
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    matches: tuple[dict[int, float], ...]  # per query term: vocabulary id -> similarity
+    weights: dict[str, tuple[float, ...]]  # per locale: each query term's weight
+    unknown: dict[str, float]  # per locale: share of the weight on words it never uses
+    best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
+
+
+@dataclass(frozen=True, slots=True)
+class FaqIndex:
+    """Everything match() needs, computed once in build(); immutable and shareable."""
+
+    entries: tuple[FaqEntry, ...]
+    settings: MatchSettings
+    _by_id: dict[str, FaqEntry] = field(repr=False)
+    _vocab: text.Vocabulary = field(repr=False)
+    _idf: dict[str, dict[int, float]] = field(repr=False)  # locale -> term id -> IDF
+    _oov: dict[str, float] = field(repr=False)  # locale -> weight of an unknown word
+    _common: dict[str, frozenset[int]] = field(repr=False)  # locale -> too-common terms
+    _bags: tuple[frozenset[int], ...] = field(repr=False)  # per entry: all its term ids
+    _phrasings: tuple[_Phrasing, ...] = field(repr=False)
+    _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
+    _handoff: HandoffDetector = field(repr=False)
+
+    @classmethod
+    def build(cls, entries: Sequence[FaqEntry], settings: MatchSettings | None = None) -> FaqIndex:
+        by_id: dict[str, FaqEntry] = {}
+        for entry in entries:
+            if entry.id in by_id:
+                raise ConfigError(f"duplicate FAQ id {entry.id!r}: {entry.source}")
+            by_id[entry.id] = entry
+        # (entry index, terms, factor) for every question and keyword
+        raw: list[tuple[int, list[str], float]] = []
+        for i, entry in enumerate(entries):
+            raw.extend((i, text.terms(q), 1.0) for q in entry.questions)
+            raw.extend((i, text.terms(k), KEYWORD_FACTOR) for k in entry.keywords)
+        raw = [r for r in raw if r[1]]
+        vocab = text.Vocabulary(t for _, ts, _ in raw for t in ts)
+        bags: list[set[int]] = [set() for _ in entries]
+        for i, ts, _ in raw:
+            bags[i].update(vocab.index(t) for t in ts)
+        # IDF per locale: "как" is common among Russian entries whatever the English ones
+        # say, and a locale's weights must not shift when another locale grows.
+        doc_freq: dict[str, dict[int, int]] = {}
+        for i, bag in enumerate(bags):
+            counts = doc_freq.setdefault(entries[i].locale, {})
+            for tid in bag:
+                counts[tid] = counts.get(tid, 0) + 1
+        sizes = {loc: sum(1 for e in entries if e.locale == loc) for loc in doc_freq}
+        # Smoothed IDF: a term in every entry still weighs ln 2 rather than nothing.
+        idf = {
+            loc: {tid: math.log(1.0 + sizes[loc] / df) for tid, df in counts.items()}
+            for loc, counts in doc_freq.items()
+        }
+        oov = {loc: OOV_SHARE * math.log(1.0 + sizes[loc]) for loc in doc_freq}
+        common = {
+            loc: frozenset(
+                tid
+                for tid, df in counts.items()
+                if sizes[loc] >= MIN_ENTRIES_FOR_COMMON and df > COMMON_SHARE * sizes[loc]
+            )
+            for loc, counts in doc_freq.items()
+        }
+        phrasings: list[_Phrasing] = []
+        postings: dict[int, list[tuple[int, float]]] = {}
+        for i, ts, factor in raw:
+            ids = tuple(vocab.index(t) for t in ts)
+            weights = tuple(idf[entries[i].locale][t] for t in ids)
+            for tid, weight in zip(ids, weights, strict=True):
+                postings.setdefault(tid, []).append((len(phrasings), weight))
+            phrasings.append(_Phrasing(i, sum(weights), factor))
+        return cls(
+            entries=tuple(entries),
+            settings=settings or DEFAULT_SETTINGS,
+            _by_id=by_id,
+            _vocab=vocab,
+            _idf=idf,
+            _oov=oov,
+            _common=common,
+            _bags=tuple(frozenset(b) for b in bags),
+            _phrasings=tuple(phrasings),
+            _postings={k: tuple(v) for k, v in postings.items()},
+            _handoff=HandoffDetector(),
+        )
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, question: str, locale: str | None = None) -> Decision:
+        """Decide what to do with ``question``; ``locale`` is the conversation's hint."""
+        question = question[:MAX_QUESTION_CHARS]
+        parsed = self._query(question)
+        if parsed is None:
+            return NoMatch()
+        query_terms, query = parsed
+        handoff = self._handoff.score(query_terms, [bool(m) for m in query.matches])
+        if handoff > 0:
+            return HandoffRequest(round(handoff, 1))
+        ranked = self._rank(query, self._preferred_locale(question, query, locale))
+        return self._decide(query, ranked)
+
+    def scores(self, question: str, locale: str | None = None) -> list[Scored]:
+        """Every entry with a non-zero score, best first (for debugging and tuning)."""
+        question = question[:MAX_QUESTION_CHARS]
+        parsed = self._query(question)
+        if parsed is None:
+            return []
+        return self._rank(parsed[1], self._preferred_locale(question, parsed[1], locale))
+
+    # --- internals ------------------------------------------------------------------
+
+    def _query(self, question: str) -> tuple[list[str], _Query] | None:
+        query_terms: list[str] = []
+        matches: list[dict[int, float]] = []
+        for word in text.content_words(question):
+            term = text.stem(word)
+            if term in query_terms:
+                continue
+            found = self._vocab.matches(term)
+            if not found and text.is_filler_typo(word):
+                continue
+            query_terms.append(term)
+            matches.append(found)
+            if len(query_terms) >= MAX_QUESTION_TERMS:
+                break
+        if not query_terms:
+            return None
+        weights = {}
+        unknown = {}
+        for loc, idf in self._idf.items():
+            oov = self._oov[loc]
+            known = [[idf[t] for t in found if t in idf] for found in matches]
+            weights[loc] = tuple(max(k, default=oov) for k in known)
+            unknown_weight = sum(w for k, w in zip(known, weights[loc], strict=True) if not k)
+            unknown[loc] = unknown_weight / sum(weights[loc])
+        best_sim: dict[int, float] = {}
+        for found in matches:
+            for tid, sim in found.items():
+                if sim > best_sim.get(tid, 0.0):
+                    best_sim[tid] = sim
+        return query_terms, _Query(tuple(matches), weights, unknown, best_sim)
+
+    def _preferred_locale(self, question: str, query: _Query, hint: str | None) -> str | None:
+        hint = hint[:2].lower() if hint else None
+        detected = text.detect_locale(question)
+        if detected is not None:
+            return detected
+        # Cyrillic without telltale letters: words only one language has get a vote.
+        votes = dict.fromkeys(LOCALES, 0)
+        for found in query.matches:
+            for tid, sim in found.items():
+                owners = [loc for loc, idf in self._idf.items() if tid in idf]
+                if sim == 1.0 and len(owners) == 1 and owners[0] in votes:
+                    votes[owners[0]] += 1
+        cyrillic = sorted(("ru", "uk"), key=lambda loc: (votes[loc], loc == hint), reverse=True)
+        if votes[cyrillic[0]] > votes[cyrillic[1]]:
+            return cyrillic[0]
+        return hint
+
+    def _rank(self, query: _Query, preferred: str | None) -> list[Scored]:
+        # Recall of every phrasing sharing a term, accumulated along the postings.
+        covered: dict[int, float] = {}
+        for tid, sim in query.best_sim.items():
+            for p, weight in self._postings.get(tid, ()):
+                covered[p] = covered.get(p, 0.0) + weight * sim
+        by_entry: dict[int, list[tuple[float, float]]] = {}  # entry -> (recall, factor)
+        for p, amount in covered.items():
+            phrasing = self._phrasings[p]
+            by_entry.setdefault(phrasing.entry, []).append(
+                (amount / phrasing.total, phrasing.factor)
+            )
+        floor = self.settings.suggest_cutoff * PRUNE_SHARE
+        ranked = []
+        for i, recalls in by_entry.items():
+            # precision <= 1, so this bounds the score; most candidates stop here
+            if max(f * _combine(r, 1.0) for r, f in recalls) < floor:
+                continue
+            entry = self.entries[i]
+            common = self._common[entry.locale]
+            if all(t in common for t in self._bags[i] if t in query.best_sim):
+                continue  # only common words ("как", "how") shared
+            precision = self._precision(query, i)
+            score = max(f * _combine(r, precision) for r, f in recalls)
+            if preferred is not None and entry.locale != preferred:
+                score -= self.settings.foreign_penalty
+            if score > 0:
+                ranked.append(Scored(entry, round(score, 1)))
+        ranked.sort(key=lambda s: (-s.score, -s.entry.priority, s.entry.id))
+        return ranked
+
+    def _precision(self, query: _Query, entry: int) -> float:
+        """Share of the question's weight that the entry's terms (any phrasing) explain."""
+        bag = self._bags[entry]
+        weights = query.weights[self.entries[entry].locale]
+        explained = 0.0
+        for found, weight in zip(query.matches, weights, strict=True):
+            explained += weight * max((s for t, s in found.items() if t in bag), default=0.0)
+        return explained / sum(weights)
+
+    def _decide(self, query: _Query, ranked: list[Scored]) -> Decision:
+        s = self.settings
+        if not ranked:
+            return NoMatch()
+        top = ranked[0]
+        if top.score < s.suggest_cutoff or query.unknown[top.entry.locale] >= MAX_UNKNOWN_SHARE:
+            return NoMatch(top)
+        # Only one language per decision: the same answer in ru and uk is not a choice.
+        rivals = [r for r in ranked[1:] if r.entry.locale == top.entry.locale]
+        close = [r for r in rivals if r.score > top.score - s.ambiguity_margin]
+        if top.score >= s.answer_cutoff and not close:
+            return Answer(top.entry, top.score)
+        pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff)]
+        window = top.score - max(s.suggest_window, s.ambiguity_margin)
+        return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
+
+
+def _combine(recall: float, precision: float) -> float:
+    if recall <= 0.0 or precision <= 0.0:
+        return 0.0
+    return 100.0 / (RECALL_WEIGHT / recall + (1.0 - RECALL_WEIGHT) / precision)
+
+
+def decision_to_json(decision: Decision) -> dict[str, object]:
+    """The wire shape: {"kind", "id", "score", "suggestions": [{"id", "score"}]}."""
+    match decision:
+        case Answer(entry=entry, score=score):
+            return {"kind": "answer", "id": entry.id, "score": score, "suggestions": []}
+        case Suggest(candidates=candidates):
+            return {
+                "kind": "suggest",
+                "id": None,
+                "score": candidates[0].score if candidates else None,
+                "suggestions": [{"id": c.entry.id, "score": c.score} for c in candidates],
+            }
+        case NoMatch(best=best):
+            return {
+                "kind": "none",
+                "id": None,
+                "score": best.score if best else None,
+                "suggestions": [],
+            }
+        case HandoffRequest(score=score):
+            return {"kind": "handoff", "id": None, "score": score, "suggestions": []}

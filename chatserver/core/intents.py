@@ -1,0 +1,136 @@
+"""Built-in intents that beat FAQ matching: "let me talk to a human".
+
+A visitor who asks for a person must get one even when an FAQ entry happens to share
+words with the request, so the check runs before the FAQ match. Phrases are compared
+term by term with the same fuzzy similarity as the FAQ (typos and word forms work:
+"позовите оператра", "покличте людину").
+
+Two kinds of phrase, because a lone word is weak evidence:
+
+* a multi-word phrase ("живой человек", "talk to a human") counts anywhere in the
+  message: "здравствуйте, а можно живого человека?" is a request for a person;
+* a single word ("оператор", "agent") counts only when the message is about little
+  else: at most ``SINGLE_WORD_CONTEXT`` content words, none of the others a word the
+  FAQ uses. So "оператор доставки?" stays an FAQ question while "оператор!" or
+  "нужен оператор" is a handoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from chatserver.core.text import Vocabulary, terms
+
+# Phrases are normalized with the same pipeline as questions, so filler and stop words
+# in them ("please", "с", "to a") disappear and only their content terms must match.
+HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
+    "ru": (
+        "оператор",
+        "менеджер",
+        "консультант",
+        "живой человек",
+        "живым человеком",
+        "реальный человек",
+        "позовите человека",
+        "позовите оператора",
+        "позови оператора",
+        "соедините с оператором",
+        "переключите на оператора",
+        "поговорить с человеком",
+        "поговорить с оператором",
+        "связаться с оператором",
+        "хочу к оператору",
+        "нужен человек",
+        "нужен оператор",
+        "дайте оператора",
+        "зовите оператора",
+    ),
+    "uk": (
+        "оператор",
+        "менеджер",
+        "консультант",
+        "жива людина",
+        "живу людину",
+        "живою людиною",
+        "покличте оператора",
+        "покличте людину",
+        "поклич оператора",
+        "зєднайте з оператором",
+        "поговорити з людиною",
+        "поговорити з оператором",
+        "звязатися з оператором",
+        "потрібна людина",
+        "потрібен оператор",
+        "дайте оператора",
+    ),
+    "en": (
+        "operator",
+        "agent",
+        "human",
+        "talk to a human",
+        "speak to a human",
+        "talk to a person",
+        "speak to a person",
+        "real person",
+        "live person",
+        "live agent",
+        "human agent",
+        "talk to someone",
+        "speak to someone",
+        "customer service representative",
+        "connect me to an agent",
+        "need an agent",
+        "need a human",
+        "get me a human",
+    ),
+}
+
+SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
+TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    locale: str
+    text: str
+    terms: tuple[int, ...]  # ids in the detector's vocabulary
+
+
+class HandoffDetector:
+    """Scores how surely a message asks for a human; built once, shared read-only."""
+
+    __slots__ = ("_phrases", "_vocab")
+
+    def __init__(self, phrases: Mapping[str, Sequence[str]] = HANDOFF_PHRASES) -> None:
+        texts = [(loc, text, terms(text)) for loc, items in phrases.items() for text in items]
+        self._vocab = Vocabulary(t for _, _, ts in texts for t in ts)
+        self._phrases = tuple(
+            Phrase(loc, text, tuple(self._vocab.index(t) for t in ts))
+            for loc, text, ts in texts
+            if ts
+        )
+
+    def score(self, query_terms: Sequence[str], known: Sequence[bool] | None = None) -> float:
+        """0..100, the best phrase's mean term similarity; 0 when no phrase matches.
+
+        ``known[i]`` says whether query term i is a word the FAQ uses: a lone handoff
+        word next to an FAQ topic ("оператор доставки") is a question, not a request.
+        """
+        if not query_terms:
+            return 0.0
+        per_term = [self._vocab.matches(q) for q in query_terms]
+        best = 0.0
+        for phrase in self._phrases:
+            found = [max((m.get(i, 0.0) for m in per_term), default=0.0) for i in phrase.terms]
+            if min(found) < TERM_MATCH:
+                continue
+            if len(phrase.terms) == 1:
+                (term,) = phrase.terms
+                others = [k for k, m in enumerate(per_term) if m.get(term, 0.0) < TERM_MATCH]
+                if len(query_terms) > SINGLE_WORD_CONTEXT:
+                    continue
+                if known is not None and any(known[k] for k in others):
+                    continue
+            best = max(best, 100.0 * sum(found) / len(found))
+        return best

@@ -1,0 +1,348 @@
+"""Text normalization for FAQ matching: casefold, tokenize, drop filler, stem, compare.
+
+Pure and cheap: no I/O, only ``re`` and rapidfuzz. Both sides of a comparison (the
+admin's phrasings at build time and the visitor's question at match time) go through
+the same pipeline, so the pipeline may be lossy as long as it is consistent:
+
+    "Здравствуйте!!! Скоооолько идёт доставка???"
+      -> casefold, ё->е, apostrophes and hyphens glued, punctuation and emoji dropped
+      -> collapse repeated letters: ["здраствуйте", "сколько" -> "сколько", ...]
+      -> drop greetings, politeness and stop words: ["сколько", "идет", "доставка"]
+      -> stem: ["скольк", "идет", "доставк"]
+
+Collapsing *every* doubled letter ("аккаунт" -> "акаунт", "hello" -> "helo") is
+deliberate: it folds stretched words ("приииивет") and the commonest spelling slip
+(a missing or extra double letter) at no cost, because the index is folded the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+_UK_LETTERS = frozenset("іїєґ")
+_RU_LETTERS = frozenset("ыэъё")
+_APOSTROPHES = re.compile(r"['ʼ’‘`´]")  # inside Ukrainian words: м'ясо, обов'язково
+_HYPHEN = re.compile(r"(?<=[^\W_])[-‐‑–](?=[^\W_])")  # wi-fi -> wifi, e-mail -> email
+_WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and emoji fall out
+_REPEAT = re.compile(r"([^\W\d_])\1+")  # letters only: "100" stays "100"
+
+# --- word lists ---------------------------------------------------------------------
+# Greetings, politeness and "I have a question" filler. They say nothing about *which*
+# question is asked, and a long greeting would otherwise dilute the match score.
+_FILLER_WORDS = """
+здравствуйте здраствуйте здрасте здравствуй привет приветик приветствую хай
+добрый доброе доброго добрая
+пожалуйста пожалуйсто пожалуста плиз спасибо благодарю заранее
+подскажите подскажи скажите скажи расскажите объясните уточните помогите
+хотел хотела хотелось хотим узнать интересует вопрос вопросик уточнить
+можете можешь могли извините простите
+привіт вітаю добрий добридень доброго ласка дякую будь
+підкажіть підкажи скажіть розкажіть поясніть допоможіть хотів хотіла хочу
+дізнатися цікавить питання уточнити можете вибачте перепрошую
+hi hello hey hiya greetings please pls plz
+thanks thank thx ty tell help wondering wonder question know want wanted
+could would kindly sorry excuse
+""".split()  # noqa: SIM905 - a word list reads better as text than as 90 literals
+
+_STOP_WORDS = """
+и в во не ни на с со к ко у о об от до по за из изо над под при про для без через
+а но да или ли же ж бы то ну вот уж еще ещё уже тоже также даже лишь только
+я ты он она оно мы вы они меня мне мной тебя тебе вас вам вами нас нам его ее её
+их им ему ей них ним ней мой моя мое моё мои моего моей моему мою моих
+ваш ваша ваше ваши вашего вашей вашу ваших свой своя свое своё свои свою своего своей
+этот эта это эти этого этой этом эту тот та те того том так там тут здесь
+что чтобы есть был была было были будет быть если то можно ли
+какой какая какое какие каким какую каких
+і й та в у на з із зі до від по за для про без над під при через
+а але чи же ж б би ну от вже ще теж також лише тільки
+я ти він вона воно ми ви вони мене мені тебе тобі вас вам нас нам його її їх їм
+мій моя моє мої мого моєї моєму мою моїх ваш ваша ваше ваші вашого вашої вашу
+свій своя своє свої свою свого своєї це цей ця ці цього цієї цю той та ті того
+що щоб є був була було були буде бути якщо тут там можна чи
+який яка яке які яким яку яких
+i me my mine we us our you your yours he she it its they them their
+a an the this that these those to of in on at by for from with about into
+and or but if so also just is are was were be been am do does did have has had
+can will shall should may might must there here some any
+""".split()  # noqa: SIM905 - as above
+
+# Multi-word greetings whose words are meaningful alone ("день" in "в какой день").
+_FILLER_PHRASES = (
+    "добрый день",
+    "доброе утро",
+    "добрый вечер",
+    "доброй ночи",
+    "доброго дня",
+    "хорошего дня",
+    "добрий день",
+    "доброго ранку",
+    "добрий вечір",
+    "доброго вечора",
+    "гарного дня",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "good day",
+    "have a nice day",
+    # small talk that would otherwise meet "что делать?" or "how are orders..."
+    "как дела",
+    "как у вас дела",
+    "як справи",
+    "how are you",
+)
+
+# Colloquial and chat spellings -> the word the FAQ uses (after folding).
+_ALIASES = {
+    "скока": "сколько",
+    "скоко": "сколько",
+    "сколька": "сколько",
+    "че": "что",
+    "шо": "що",
+    "щас": "сейчас",
+    "плиз": "пожалуйста",
+    "пжлст": "пожалуйста",
+    "пж": "пожалуйста",
+    "спс": "спасибо",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "thx": "thanks",
+}
+
+
+def fold(text: str) -> str:
+    """Casefold and fold the spellings we treat as equal (ё/е, apostrophes, hyphens)."""
+    text = text.casefold().replace("ё", "е")
+    text = _APOSTROPHES.sub("", text)
+    return _HYPHEN.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """Folded words with punctuation and emoji removed and repeated letters collapsed."""
+    return [_REPEAT.sub(r"\1", _ALIASES.get(w, w)) for w in _WORD.findall(fold(text))]
+
+
+def _word_set(raw: Iterable[str]) -> frozenset[str]:
+    return frozenset(w for item in raw for w in words(item))
+
+
+FILLER_WORDS = _word_set(_FILLER_WORDS)
+STOP_WORDS = _word_set(_STOP_WORDS)
+_PHRASES = tuple(tuple(words(p)) for p in _FILLER_PHRASES)
+
+
+def _drop_phrases(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase in _PHRASES:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that can tell one question from another (not stemmed)."""
+    tokens = _drop_phrases(words(text))
+    return [t for t in tokens if t not in FILLER_WORDS and t not in STOP_WORDS]
+
+
+def is_filler_typo(word: str) -> bool:
+    """True for a misspelt greeting or politeness word ("здраствуйте", "пожалуста").
+
+    Only long words are tried: a short word is too easily one edit away from a filler
+    word (and from a real one). 85 ~ one edit in a 7-letter word.
+    """
+    if len(word) < 6:
+        return False
+    return any(fuzz.ratio(word, f, score_cutoff=85) for f in FILLER_WORDS if len(f) >= 5)
+
+
+# --- stemming -----------------------------------------------------------------------
+# A crude longest-suffix stripper. It only has to map the usual inflections of one word
+# to one stem (or stems a single edit apart, which the fuzzy token match absorbs); a
+# real Snowball stemmer would be better but is not worth a dependency here.
+_CYR_ENDINGS = """
+ями ами иями ием иям ией ого его ому ему ыми ими ая яя ое ее ые ие ый ий ой ей ую юю
+ом ем ам ям ах ях ов ев ью ия ию ть ти ешь ете ет ют ут ит ите ишь ат ят ла ло ли ал
+ил ыл ел ать ять ить еть уть ова ева ует ают яет ующ ющ ащ ящ ост ость ости ние ния
+нию нием ний ени ение ения
+ання ення іння ість ості ові еві ої ою ею єю ів їв ати ити іти ує ють ій ім іх
+а я о е ы и і у ю ь й є ї
+""".split()  # noqa: SIM905 - as above; lines: Russian, Ukrainian, one-letter endings
+# Longest first, so "ами" is stripped whole rather than as "и".
+_CYR_SUFFIXES = sorted(set(_CYR_ENDINGS), key=len, reverse=True)
+_CYR_REFLEXIVE = ("ся", "сь")
+_EN_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+# Cyrillic stems keep 4 letters: at 3 too many words collide and "забыл" -> "заб" would
+# no longer fuzzily meet "забыли" -> "забы" (3-letter terms must match exactly).
+_MIN_STEM_CYR = 4
+_MIN_STEM_EN = 3
+
+
+def _is_cyrillic(word: str) -> bool:
+    return any("а" <= c <= "я" or c in _UK_LETTERS for c in word)
+
+
+def stem(word: str) -> str:
+    """Strip one inflectional ending (and a reflexive -ся/-сь), keeping a short stem."""
+    if word.isdigit():
+        return word
+    if _is_cyrillic(word):
+        if len(word) <= _MIN_STEM_CYR:
+            return word
+        for refl in _CYR_REFLEXIVE:
+            if word.endswith(refl) and len(word) - 2 > _MIN_STEM_CYR:
+                word = word[:-2]
+                break
+        suffixes: Iterable[str] = _CYR_SUFFIXES
+        keep = _MIN_STEM_CYR
+    else:
+        if word.endswith("ies") and len(word) > 5:
+            return word[:-3] + "y"
+        suffixes = _EN_SUFFIXES
+        keep = _MIN_STEM_EN
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+            return word[: -len(suffix)]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words of ``text``, duplicates removed, order kept."""
+    return list(dict.fromkeys(stem(w) for w in content_words(text)))
+
+
+# --- comparing terms ----------------------------------------------------------------
+
+
+def token_cutoff(length: int) -> float:
+    """The least ``fuzz.ratio`` at which two terms of this (shorter) length are "the same".
+
+    ratio is the Indel similarity, so one substituted letter costs two edits: in a
+    5-letter stem it gives 80, in a 4-letter stem 75 ("ship"/"shop"), too close to call.
+    Hence exact match up to 3 letters, ~one insertion at 4, one substitution at 5-7,
+    two slips from 8 letters on.
+    """
+    if length <= 3:
+        return 100.0
+    if length == 4:
+        return 85.0
+    if length <= 7:
+        return 78.0
+    return 74.0
+
+
+PREFIX_LEN = 5  # stems sharing this many leading letters are related word forms
+PREFIX_SIMILARITY = 0.85  # ...and count a little less than an exact stem match
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two terms are, 0..1: 1 equal, ~0.75-0.95 a typo or another word form."""
+    if a == b:
+        return 1.0
+    shorter = min(len(a), len(b))
+    score = fuzz.ratio(a, b, score_cutoff=token_cutoff(shorter)) / 100.0
+    if shorter >= PREFIX_LEN and a[:PREFIX_LEN] == b[:PREFIX_LEN]:
+        score = max(score, PREFIX_SIMILARITY)
+    return score
+
+
+def detect_locale(text: str) -> str | None:
+    """The language of ``text`` when its letters tell: "en", "uk", "ru" or None.
+
+    Latin beats Cyrillic by count; among Cyrillic, іїєґ say "uk" and ыэъё say "ru".
+
+    Cyrillic without either (e.g. "як оплатити") returns None: the caller falls back
+    to vocabulary votes or the conversation's locale.
+    """
+    lowered = text.casefold()
+    latin = sum(1 for c in lowered if "a" <= c <= "z")
+    cyrillic = sum(1 for c in lowered if "а" <= c <= "я" or c in _UK_LETTERS or c == "ё")
+    if latin == 0 and cyrillic == 0:
+        return None
+    if latin > cyrillic:
+        return "en"
+    uk = sum(1 for c in lowered if c in _UK_LETTERS)
+    ru = sum(1 for c in lowered if c in _RU_LETTERS)
+    if uk > ru:
+        return "uk"
+    if ru > uk:
+        return "ru"
+    return None
+
+
+class Vocabulary:
+    """A fixed list of terms that finds, fast, the ones similar to a query term.
+
+    ``similarity`` against every term would be a Python loop; here rapidfuzz's C loop
+    (``process.extract`` with a cutoff) finds the typo candidates and a prefix table
+    finds the other word forms, so a lookup costs microseconds for thousands of terms.
+    """
+
+    __slots__ = ("_by_length", "_by_prefix", "_ids", "terms")
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms: tuple[str, ...] = tuple(dict.fromkeys(terms))
+        self._ids = {t: i for i, t in enumerate(self.terms)}
+        by_prefix: dict[str, list[int]] = {}
+        by_length: dict[int, list[int]] = {}
+        for i, term in enumerate(self.terms):
+            if len(term) >= PREFIX_LEN:
+                by_prefix.setdefault(term[:PREFIX_LEN], []).append(i)
+            by_length.setdefault(len(term), []).append(i)
+        self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
+        # Terms by length: a ratio cutoff bounds the length of any possible partner,
+        # so most of the vocabulary is never compared at all.
+        self._by_length = {
+            n: (tuple(self.terms[i] for i in ids), tuple(ids)) for n, ids in by_length.items()
+        }
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def index(self, term: str) -> int:
+        """The id of a term known to be in the vocabulary (KeyError otherwise)."""
+        return self._ids[term]
+
+    def matches(self, term: str) -> dict[int, float]:
+        """Term id -> similarity (0..1) for every term in the vocabulary like ``term``."""
+        found: dict[int, float] = {}
+        exact = self._ids.get(term)
+        if exact is not None:
+            found[exact] = 1.0
+        n = len(term)
+        # A term the FAQ uses verbatim is not a typo; its other word forms come from the
+        # prefix table below. Skipping the fuzzy scan then keeps most lookups O(1).
+        if n >= 4 and exact is None:
+            # token_cutoff falls with length, so the query term's own cutoff is the
+            # loosest any pair can pass; a shorter partner is held to its stricter one.
+            cutoff = token_cutoff(n)
+            # ratio <= 200 * shorter / (n + other): lengths outside this range cannot pass
+            low = max(4, math.ceil(n * cutoff / (200.0 - cutoff)))
+            high = math.floor(n * (200.0 - cutoff) / cutoff)
+            for length in range(low, high + 1):
+                bucket = self._by_length.get(length)
+                if bucket is None:
+                    continue
+                strings, ids = bucket
+                need = token_cutoff(min(n, length))
+                for _, score, k in process.extract(
+                    term, strings, scorer=fuzz.ratio, score_cutoff=need, limit=None
+                ):
+                    i = ids[k]
+                    if i != exact:
+                        found[i] = score / 100.0
+        if len(term) >= PREFIX_LEN:
+            for i in self._by_prefix.get(term[:PREFIX_LEN], ()):
+                if i != exact:
+                    found[i] = max(found.get(i, 0.0), PREFIX_SIMILARITY)
+        return found

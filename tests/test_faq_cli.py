@@ -1,0 +1,102 @@
+"""`chatserver faq check` and `chatserver faq ask`, called as functions."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from chatserver.faq_cli import cmd_ask, cmd_check
+
+FAQ_DIR = Path(__file__).resolve().parent.parent / "faq_data"
+
+
+def run_check(directory: Path) -> tuple[int, str]:
+    out = io.StringIO()
+    return cmd_check(directory, out), out.getvalue()
+
+
+def run_ask(question: str, *, as_json: bool = False, locale: str | None = "ru") -> tuple[int, str]:
+    out = io.StringIO()
+    code = cmd_ask(FAQ_DIR, question, as_json=as_json, locale=locale, out=out)
+    return code, out.getvalue()
+
+
+def test_check_good_dir() -> None:
+    code, out = run_check(FAQ_DIR)
+    assert code == 0
+    assert out.endswith(" files, OK\n")
+    assert out.startswith("54 entries in 15 files")
+
+
+def test_check_bad_dir_prints_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("locale: de\nentries:\n  - id: x\n    questions: [q]\n", encoding="utf-8")
+    code, out = run_check(tmp_path)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{bad}:1: unknown locale 'de' (one of: ru, uk, en)",
+        f"{bad}:3: entry has no 'answer'",
+        "0 entries in 1 files, 2 problem(s)",
+    ]
+
+
+def test_check_missing_dir(tmp_path: Path) -> None:
+    code, out = run_check(tmp_path / "missing")
+    assert code == 1
+    assert "FAQ directory does not exist" in out
+
+
+def test_ask_json_answer() -> None:
+    code, out = run_ask("сколько стоит доставка?", as_json=True)
+    assert code == 0
+    assert json.loads(out) == {
+        "kind": "answer",
+        "id": "ru-delivery-cost",
+        "score": 100.0,
+        "suggestions": [],
+    }
+
+
+def test_ask_json_keeps_cyrillic_readable() -> None:
+    _, out = run_ask("доставка", as_json=True)
+    data = json.loads(out)
+    assert data["kind"] == "suggest"
+    assert data["id"] is None
+    assert data["score"] == data["suggestions"][0]["score"]
+    assert {"ru-delivery-time", "ru-delivery-cost"} <= {s["id"] for s in data["suggestions"]}
+    assert all(set(s) == {"id", "score"} for s in data["suggestions"])
+
+
+def test_ask_json_none_and_handoff() -> None:
+    assert json.loads(run_ask("какая погода?", as_json=True)[1])["kind"] == "none"
+    assert json.loads(run_ask("позовите оператора", as_json=True)[1]) == {
+        "kind": "handoff",
+        "id": None,
+        "score": 100.0,
+        "suggestions": [],
+    }
+
+
+def test_ask_human_forms() -> None:
+    code, out = run_ask("How long does delivery take?", locale=None)
+    assert code == 0
+    assert out.startswith("answer: en-delivery-time (score 100.0, ")
+    assert "business days" in out
+    _, out = run_ask("доставка")
+    assert out.startswith("suggest: ")
+    assert "ru-delivery-time" in out
+    assert "Сколько идёт доставка?" in out
+    assert run_ask("какая погода?")[1].startswith("none: ")
+    assert run_ask("оператор")[1].startswith("handoff: ")
+
+
+def test_ask_refuses_a_broken_dir(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("locale: ru\n", encoding="utf-8")
+    out = io.StringIO()
+    code = cmd_ask(tmp_path, "доставка", as_json=True, locale=None, out=out)
+    assert code == 2
+    assert (
+        out.getvalue().splitlines()[0]
+        == f"{tmp_path / 'x.yaml'}:1: missing 'entries' (a list of questions and answers)"
+    )
