@@ -94,11 +94,12 @@ class ChatService:
         Nothing is written here: a visitor is stored when they first send a message.
         """
         visitor_id = self.signer.visitor_id(auth.token) if auth.token else None
-        stored: Visitor | None = None
-        if visitor_id is None:
-            visitor_id = new_id()
-        else:
-            stored = await self.store.get_visitor(visitor_id)
+        if visitor_id is None:  # a new visitor: nothing of theirs can be stored yet
+            identity = VisitorIdentity(new_id(), auth.locale or DEFAULT_LOCALE, auth.page_url)
+            return VisitorSession(
+                identity, self.signer.visitor_token(identity.visitor_id), None, []
+            )
+        stored = await self.store.get_visitor(visitor_id)
         locale = auth.locale or (stored.locale if stored else DEFAULT_LOCALE)
         identity = VisitorIdentity(visitor_id, locale, auth.page_url)
         conversation = await self.store.get_open_conversation(visitor_id)
@@ -143,33 +144,21 @@ class ChatService:
         conversation = await self.store.get_open_conversation(identity.visitor_id)
         if conversation is not None:
             return conversation, False
-        await self.store.save_visitor(
-            Visitor(
-                id=identity.visitor_id,
-                created_at=now,
-                locale=identity.locale,
-                page_url=identity.page_url,
-            ),
-            now=now,
-        )
-        conversation, opened = await self.store.open_conversation(
+        return await self.store.open_conversation(
             Conversation(
                 id=new_id(),
                 visitor_id=identity.visitor_id,
                 state=ConversationState.BOT,
                 created_at=now,
                 locale=identity.locale,
-            )
+            ),
+            visitor=Visitor(
+                id=identity.visitor_id,
+                created_at=now,
+                locale=identity.locale,
+                page_url=identity.page_url,
+            ),
         )
-        if opened:
-            await self.store.record_event(
-                "conversation.created",
-                now=now,
-                conversation_id=conversation.id,
-                visitor_id=identity.visitor_id,
-                data={"locale": identity.locale, "page_url": identity.page_url},
-            )
-        return conversation, opened
 
     async def visitor_history(
         self, identity: VisitorIdentity, after_seq: int

@@ -53,7 +53,6 @@ async def store(open_store: OpenStore) -> Store:
 
 async def new_conversation(store: Store, now: float = 1000.0) -> Conversation:
     visitor = Visitor(id=new_id(), created_at=now, locale="ru")
-    await store.save_visitor(visitor, now=now)
     conversation, created = await store.open_conversation(
         Conversation(
             id=new_id(),
@@ -61,7 +60,8 @@ async def new_conversation(store: Store, now: float = 1000.0) -> Conversation:
             state=ConversationState.BOT,
             created_at=now,
             locale="ru",
-        )
+        ),
+        visitor=visitor,
     )
     assert created
     return conversation
@@ -100,7 +100,8 @@ async def test_one_open_conversation_per_visitor(store: Store) -> None:
             visitor_id=first.visitor_id,
             state=ConversationState.BOT,
             created_at=2000.0,
-        )
+        ),
+        visitor=Visitor(id=first.visitor_id, created_at=2000.0),
     )
     assert not created
     assert other.id == first.id
@@ -110,10 +111,18 @@ async def test_one_open_conversation_per_visitor(store: Store) -> None:
     second, created = await store.open_conversation(
         Conversation(
             id=new_id(), visitor_id=first.visitor_id, state=ConversationState.BOT, created_at=4e3
-        )
+        ),
+        visitor=Visitor(id=first.visitor_id, created_at=4e3),
     )
     assert created and second.id != first.id
     assert await store.count_conversations(first.visitor_id) == 2
+    created_events = [
+        e
+        for c in (first, second)
+        for e in await store.list_events(conversation_id=c.id)
+        if e["kind"] == "conversation.created"
+    ]
+    assert len(created_events) == 2
 
 
 async def test_concurrent_opens_make_one_conversation(store: Store) -> None:
@@ -124,7 +133,8 @@ async def test_concurrent_opens_make_one_conversation(store: Store) -> None:
             store.open_conversation(
                 Conversation(
                     id=new_id(), visitor_id=visitor.id, state=ConversationState.BOT, created_at=1.0
-                )
+                ),
+                visitor=visitor,
             )
             for _ in range(20)
         )
@@ -217,13 +227,30 @@ async def test_unknown_conversation(store: Store) -> None:
 
 async def test_events_are_logged_in_order(store: Store) -> None:
     conversation = await new_conversation(store)
-    await store.record_event("conversation.created", now=1.0, conversation_id=conversation.id)
+    await store.record_event("conversation.handoff", now=2.0, conversation_id=conversation.id)
     await store.record_event(
-        "conversation.handoff", now=2.0, conversation_id=conversation.id, data={"why": "asked"}
+        "conversation.assigned", now=3.0, conversation_id=conversation.id, data={"to": "olena"}
     )
     logged = await store.list_events(conversation_id=conversation.id)
-    assert [e["kind"] for e in logged] == ["conversation.created", "conversation.handoff"]
-    assert logged[1]["data"] == {"why": "asked"}
+    assert [e["kind"] for e in logged] == [
+        "conversation.created",
+        "conversation.handoff",
+        "conversation.assigned",
+    ]
+    assert logged[0]["data"] == {"locale": "ru", "page_url": None}
+    assert logged[2]["data"] == {"to": "olena"}
+
+
+async def test_a_failing_write_does_not_undo_its_batch(store: Store) -> None:
+    conversation = await new_conversation(store)
+    results = await asyncio.gather(
+        store.append_messages(conversation.id, [draft("kept 1")], now=1.0),
+        store.append_messages(new_id(), [draft("no such conversation")], now=1.0),
+        store.append_messages(conversation.id, [draft("kept 2")], now=1.0),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], NotFoundError)
+    assert [m.text for m in await store.get_messages(conversation.id)] == ["kept 1", "kept 2"]
 
 
 async def test_everything_survives_a_restart(open_store: OpenStore) -> None:

@@ -120,11 +120,21 @@ class HandoffDetector:
         if not query_terms:
             return 0.0
         per_term = [self._vocab.matches(q) for q in query_terms]
+        # The best similarity of each phrase term to any query term, kept only when it
+        # passes TERM_MATCH: most messages contain no handoff word at all, and then no
+        # phrase needs to be looked at.
+        strongest: dict[int, float] = {}
+        for similar in per_term:
+            for i, similarity in similar.items():
+                if similarity >= TERM_MATCH and similarity > strongest.get(i, 0.0):
+                    strongest[i] = similarity
+        if not strongest:
+            return 0.0
         best = 0.0
         for phrase in self._phrases:
-            found = [max((m.get(i, 0.0) for m in per_term), default=0.0) for i in phrase.terms]
-            if min(found) < TERM_MATCH:
+            if not all(i in strongest for i in phrase.terms):
                 continue
+            found = [strongest[i] for i in phrase.terms]
             if len(phrase.terms) == 1:
                 (term,) = phrase.terms
                 others = [k for k, m in enumerate(per_term) if m.get(term, 0.0) < TERM_MATCH]

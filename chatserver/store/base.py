@@ -58,11 +58,15 @@ class Store(Protocol):
 
     # conversations --------------------------------------------------------------------
 
-    async def open_conversation(self, conversation: Conversation) -> tuple[Conversation, bool]:
-        """Store ``conversation`` unless its visitor already has an open one.
+    async def open_conversation(
+        self, conversation: Conversation, *, visitor: Visitor
+    ) -> tuple[Conversation, bool]:
+        """Save ``visitor`` (as ``save_visitor``) and store ``conversation`` unless the
+        visitor already has an open one, in one atomic step.
 
-        Returns ``(conversation, True)`` when stored, or ``(existing, False)``. A visitor
-        never has two open (not closed) conversations, even under concurrent calls.
+        Returns ``(conversation, True)`` when stored, with a ``conversation.created``
+        event logged, or ``(existing, False)``. A visitor never has two open (not closed)
+        conversations, even under concurrent calls.
         """
 
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
