@@ -58,7 +58,8 @@ async def test_serve_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
         async with asyncio.timeout(15):
             code = await proc.wait()
         assert code == 0
-        await visitor.sio.wait()  # the server closed the connection on its way out
+        async with asyncio.timeout(10):
+            await visitor.sio.wait()  # the server closed the connection on its way out
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -86,3 +87,35 @@ async def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "server.port must be an integer" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+async def test_acknowledged_messages_survive_kill_9(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc, url = await start_serve("--data-dir", str(data), "--faq-dir", str(DEMO_FAQ))
+    try:
+        visitor = VisitorClient(url)
+        session = await visitor.connect({"locale": "en"})
+        # many in flight at once, so that they share group commits
+        acks = await asyncio.gather(*(visitor.send(f"question {i}") for i in range(15)))
+        assert all(ack["ok"] for ack in acks)
+        proc.kill()  # SIGKILL: no shutdown, no flush
+        await proc.wait()
+        await visitor.sio.disconnect()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+    proc, url = await start_serve("--data-dir", str(data), "--faq-dir", str(DEMO_FAQ))
+    try:
+        again = VisitorClient(url)
+        resumed = await again.connect({"token": session["token"]})
+        stored = {m["id"]: m for m in resumed["messages"]}
+        for ack in acks:
+            assert stored[ack["message"]["id"]] == ack["message"]
+        seqs = [m["seq"] for m in resumed["messages"]]
+        assert seqs == list(range(1, len(seqs) + 1))
+        await again.close()
+    finally:
+        proc.terminate()
+        await proc.wait()

@@ -17,6 +17,7 @@ deliberate: it folds stretched words ("приииивет") and the commonest sp
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -135,11 +136,24 @@ STOP_WORDS = _word_set(_STOP_WORDS)
 _PHRASES = tuple(tuple(words(p)) for p in _FILLER_PHRASES)
 
 
+def _phrases_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Filler phrases keyed by their first word, longest first, so that each token costs
+    one dict look-up instead of a comparison with every phrase."""
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in _PHRASES:
+        if phrase:
+            table.setdefault(phrase[0], []).append(phrase)
+    return {w: tuple(sorted(ps, key=len, reverse=True)) for w, ps in table.items()}
+
+
+_PHRASES_BY_FIRST = _phrases_by_first_word()
+
+
 def _drop_phrases(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase in _PHRASES:
+        for phrase in _PHRASES_BY_FIRST.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
                 i += len(phrase)
                 break
@@ -155,6 +169,9 @@ def content_words(text: str) -> list[str]:
     return [t for t in tokens if t not in FILLER_WORDS and t not in STOP_WORDS]
 
 
+# Per-word results are memoised: chat text reuses a small working vocabulary, and these
+# are pure functions of the word. The caches are bounded.
+@functools.lru_cache(maxsize=16_384)
 def is_filler_typo(word: str) -> bool:
     """True for a misspelt greeting or politeness word ("здраствуйте", "пожалуста").
 
@@ -192,6 +209,7 @@ def _is_cyrillic(word: str) -> bool:
     return any("а" <= c <= "я" or c in _UK_LETTERS for c in word)
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """Strip one inflectional ending (and a reflexive -ся/-сь), keeping a short stem."""
     if word.isdigit():
@@ -280,6 +298,9 @@ def detect_locale(text: str) -> str | None:
     return None
 
 
+_MATCH_CACHE_SIZE = 50_000
+
+
 class Vocabulary:
     """A fixed list of terms that finds, fast, the ones similar to a query term.
 
@@ -288,7 +309,7 @@ class Vocabulary:
     finds the other word forms, so a lookup costs microseconds for thousands of terms.
     """
 
-    __slots__ = ("_by_length", "_by_prefix", "_ids", "terms")
+    __slots__ = ("_by_length", "_by_prefix", "_cache", "_ids", "terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms: tuple[str, ...] = tuple(dict.fromkeys(terms))
@@ -305,6 +326,7 @@ class Vocabulary:
         self._by_length = {
             n: (tuple(self.terms[i] for i in ids), tuple(ids)) for n, ids in by_length.items()
         }
+        self._cache: dict[str, dict[int, float]] = {}
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -314,7 +336,19 @@ class Vocabulary:
         return self._ids[term]
 
     def matches(self, term: str) -> dict[int, float]:
-        """Term id -> similarity (0..1) for every term in the vocabulary like ``term``."""
+        """Term id -> similarity (0..1) for every term in the vocabulary like ``term``.
+
+        The result is shared (memoised per vocabulary): callers must not modify it.
+        """
+        cached = self._cache.get(term)
+        if cached is not None:
+            return cached
+        if len(self._cache) >= _MATCH_CACHE_SIZE:
+            self._cache.clear()  # crude but bounded; refills with the words in use
+        found = self._cache[term] = self._lookup(term)
+        return found
+
+    def _lookup(self, term: str) -> dict[int, float]:
         found: dict[int, float] = {}
         exact = self._ids.get(term)
         if exact is not None:
