@@ -69,8 +69,17 @@ def log_problems(path: Path) -> list[str]:
     """Lines of a server log that say something went wrong, first five kept."""
     markers = ("Traceback", " ERROR ", " WARNING ", " CRITICAL ", "exception was never")
     text = path.read_text(errors="replace") if path.exists() else ""
-    found = [line for line in text.splitlines() if any(m in line for m in markers)]
-    return found[:5] + ([f"... {len(found) - 5} more"] if len(found) > 5 else [])
+    lines = text.splitlines()
+    found = [line for line in lines if any(m in line for m in markers)]
+    problems = found[:5] + ([f"... {len(found) - 5} more"] if len(found) > 5 else [])
+    # The first traceback in full: a marker line alone does not say what went wrong.
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+    if starts:
+        end = starts[0] + 1
+        while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
+            end += 1
+        problems.append("\n".join(lines[starts[0] : end + 1]))
+    return problems
 
 
 def healthy(url: str) -> bool:
