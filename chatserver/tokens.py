@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger("chatserver.tokens")
@@ -45,6 +46,48 @@ class TokenSigner:
         if not hmac.compare_digest(parts[2], self._signature("visitor", parts[1])):
             return None
         return parts[1]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentClaims:
+    username: str
+    token_version: int
+    expires_at: int
+
+
+class AgentTokens:
+    """Agent session tokens: ``a1.<username b64>.<version>.<expiry>.<signature>``.
+
+    A token is valid while unexpired and while its version equals the agent's current
+    ``token_version`` (checked by the caller against the store), so disabling an agent or
+    changing their password revokes every token at once.
+    """
+
+    def __init__(self, signer: TokenSigner) -> None:
+        self._signer = signer
+
+    def issue(self, username: str, token_version: int, expires_at: int) -> str:
+        name = base64.urlsafe_b64encode(username.encode()).rstrip(b"=").decode()
+        body = f"{name}.{token_version}.{expires_at}"
+        return f"a1.{body}.{self._signer._signature('agent', body)}"
+
+    def read(self, token: object, *, now: float) -> AgentClaims | None:
+        """The claims of a well-formed, correctly signed, unexpired token, else None."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        parts = token.split(".")
+        if len(parts) != 5 or parts[0] != "a1":
+            return None
+        _, name, version, expires, signature = parts
+        body = f"{name}.{version}.{expires}"
+        if not hmac.compare_digest(signature, self._signer._signature("agent", body)):
+            return None
+        try:
+            username = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
+            claims = AgentClaims(username, int(version), int(expires))
+        except ValueError:
+            return None
+        return claims if claims.expires_at > now else None
 
 
 def load_or_create_secret(configured: str, data_dir: Path) -> bytes:

@@ -19,7 +19,7 @@ from chatserver.core.validation import (
     check_visitor_auth,
 )
 from chatserver.errors import TooLongError, ValidationError
-from chatserver.tokens import TokenSigner, load_or_create_secret
+from chatserver.tokens import AgentClaims, AgentTokens, TokenSigner, load_or_create_secret
 
 LIMITS = Limits(max_text_length=50)
 
@@ -156,3 +156,17 @@ def test_core_imports_no_io_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_agent_tokens() -> None:
+    tokens = AgentTokens(TokenSigner(b"0123456789abcdef0123"))
+    token = tokens.issue("olena.k", 3, 2000)
+    assert tokens.read(token, now=1000.0) == AgentClaims("olena.k", 3, 2000)
+    assert tokens.read(token, now=2000.0) is None  # expired
+    other = AgentTokens(TokenSigner(b"another secret key, 20+ bytes"))
+    assert other.read(token, now=1000.0) is None
+    tampered = token.replace(".3.", ".4.")
+    assert tokens.read(tampered, now=1000.0) is None
+    visitor_token = TokenSigner(b"0123456789abcdef0123").visitor_token("a" * 32)
+    for junk in (None, 1, "", "a1....", visitor_token, token + "x"):
+        assert tokens.read(junk, now=1000.0) is None

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from chatserver.core.models import (
+    Agent,
+    AgentRole,
+    AgentStatus,
     AuthorKind,
     Conversation,
     ConversationState,
@@ -264,3 +267,41 @@ async def test_everything_survives_a_restart(open_store: OpenStore) -> None:
     assert [(m.seq, m.text, m.client_id) for m in messages] == [(1, "привет", "c1")]
     more = await reopened.append_messages(conversation.id, [draft("ещё")], now=2.0)
     assert more.messages[0].seq == 2
+
+
+def agent(username: str = "olena", **changes: object) -> Agent:
+    values: dict[str, object] = {
+        "username": username,
+        "name": "Олена",
+        "role": AgentRole.AGENT,
+        "max_chats": 3,
+        "departments": ("sales", "support"),
+        "password_hash": "scrypt$...",
+        "created_at": 5.0,
+    }
+    values.update(changes)
+    return Agent(**values)  # type: ignore[arg-type]
+
+
+async def test_agents_are_created_listed_and_updated(store: Store) -> None:
+    await store.create_agent(agent("olena"))
+    await store.create_agent(agent("bob", role=AgentRole.ADMIN, departments=()))
+    with pytest.raises(ConflictError):
+        await store.create_agent(agent("olena"))
+    assert await store.get_agent("olena") == agent("olena")
+    assert await store.get_agent("nobody") is None
+    assert [a.username for a in await store.list_agents()] == ["bob", "olena"]
+    updated = await store.update_agent(
+        "olena", max_chats=5, status=AgentStatus.ONLINE, bump_token_version=True
+    )
+    assert (updated.max_chats, updated.status, updated.token_version) == (
+        5,
+        AgentStatus.ONLINE,
+        2,
+    )
+    assert updated.departments == ("sales", "support")  # untouched fields stay
+    disabled = await store.update_agent("olena", disabled=True, departments=())
+    assert disabled.disabled and disabled.departments == () and disabled.token_version == 2
+    assert await store.get_agent("olena") == disabled
+    with pytest.raises(NotFoundError):
+        await store.update_agent("nobody", disabled=True)

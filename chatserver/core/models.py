@@ -125,3 +125,35 @@ class Message:
         if self.suggestions:
             wire["suggestions"] = [s.to_wire() for s in self.suggestions]
         return wire
+
+
+class AgentRole(StrEnum):
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class AgentStatus(StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A person who answers chats. ``status`` is what they chose (online/away); whether
+    they are connected is presence, kept elsewhere."""
+
+    username: str
+    name: str
+    role: AgentRole
+    max_chats: int
+    departments: tuple[str, ...]
+    password_hash: str
+    created_at: float
+    disabled: bool = False
+    status: AgentStatus = AgentStatus.AWAY
+    # Every token carries the version it was issued under; bumping it (disable, password
+    # change) invalidates all earlier tokens at once.
+    token_version: int = 1
+
+    def to_wire(self) -> dict[str, str]:
+        return {"username": self.username, "name": self.name, "role": self.role.value}

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatserver.core.models import (
+    Agent,
+    AgentRole,
+    AgentStatus,
     Conversation,
     ConversationState,
     Message,
@@ -55,6 +58,34 @@ class Store(Protocol):
         """
 
     async def get_visitor(self, visitor_id: str) -> Visitor | None: ...
+
+    # agents ---------------------------------------------------------------------------
+
+    async def create_agent(self, agent: Agent) -> None:
+        """Store a new agent; ConflictError if the username is taken."""
+
+    async def get_agent(self, username: str) -> Agent | None: ...
+
+    async def list_agents(self) -> list[Agent]:
+        """Every agent, disabled ones included, by username."""
+
+    async def update_agent(
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        role: AgentRole | None = None,
+        max_chats: int | None = None,
+        departments: tuple[str, ...] | None = None,
+        password_hash: str | None = None,
+        disabled: bool | None = None,
+        status: AgentStatus | None = None,
+        bump_token_version: bool = False,
+    ) -> Agent:
+        """Change the given fields (None leaves one as it is) and return the agent.
+
+        NotFoundError for an unknown username.
+        """
 
     # conversations --------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatserver.core.models import (
+    Agent,
+    AgentRole,
+    AgentStatus,
     AuthorKind,
     Conversation,
     ConversationState,
@@ -101,6 +104,20 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     CREATE INDEX events_conversation ON events(conversation_id);
+    """,
+    """
+    CREATE TABLE agents (
+        username TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        max_chats INTEGER NOT NULL,
+        departments TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'away',
+        token_version INTEGER NOT NULL DEFAULT 1
+    );
     """,
 )
 
@@ -237,6 +254,70 @@ class SqliteStore:
             return None if row is None else Visitor(*row)
 
         return await self._read(op)
+
+    # agents ---------------------------------------------------------------------------
+
+    async def create_agent(self, agent: Agent) -> None:
+        def op(db: sqlite3.Connection) -> None:
+            exists = db.execute(
+                "SELECT 1 FROM agents WHERE username = ?", (agent.username,)
+            ).fetchone()
+            if exists is not None:
+                raise ConflictError(f"agent {agent.username!r} already exists")
+            db.execute(
+                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _agent_row(agent),
+            )
+
+        await self._write(op)
+
+    async def get_agent(self, username: str) -> Agent | None:
+        return await self._read(lambda db: _agent(db, username))
+
+    async def list_agents(self) -> list[Agent]:
+        def op(db: sqlite3.Connection) -> list[Agent]:
+            rows = db.execute(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY username")
+            return [_agent_from(row) for row in rows.fetchall()]
+
+        return await self._read(op)
+
+    async def update_agent(
+        self,
+        username: str,
+        *,
+        name: str | None = None,
+        role: AgentRole | None = None,
+        max_chats: int | None = None,
+        departments: tuple[str, ...] | None = None,
+        password_hash: str | None = None,
+        disabled: bool | None = None,
+        status: AgentStatus | None = None,
+        bump_token_version: bool = False,
+    ) -> Agent:
+        def op(db: sqlite3.Connection) -> Agent:
+            current = _agent(db, username)
+            if current is None:
+                raise NotFoundError(f"no agent {username!r}")
+            updated = Agent(
+                username=username,
+                name=current.name if name is None else name,
+                role=current.role if role is None else role,
+                max_chats=current.max_chats if max_chats is None else max_chats,
+                departments=current.departments if departments is None else departments,
+                password_hash=current.password_hash if password_hash is None else password_hash,
+                created_at=current.created_at,
+                disabled=current.disabled if disabled is None else disabled,
+                status=current.status if status is None else status,
+                token_version=current.token_version + (1 if bump_token_version else 0),
+            )
+            db.execute("DELETE FROM agents WHERE username = ?", (username,))
+            db.execute(
+                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _agent_row(updated),
+            )
+            return updated
+
+        return await self._write(op)
 
     # conversations --------------------------------------------------------------------
 
@@ -411,6 +492,50 @@ class SqliteStore:
             ]
 
         return await self._read(op)
+
+
+_AGENT_COLUMNS = (
+    "username, name, role, max_chats, departments, password_hash, created_at, disabled,"
+    " status, token_version"
+)
+
+
+def _agent_row(agent: Agent) -> tuple[Any, ...]:
+    return (
+        agent.username,
+        agent.name,
+        agent.role.value,
+        agent.max_chats,
+        json.dumps(list(agent.departments)),
+        agent.password_hash,
+        agent.created_at,
+        int(agent.disabled),
+        agent.status.value,
+        agent.token_version,
+    )
+
+
+def _agent_from(row: Sequence[Any]) -> Agent:
+    username, name, role, max_chats, departments, password_hash = row[:6]
+    created_at, disabled, status, token_version = row[6:]
+    return Agent(
+        username=username,
+        name=name,
+        role=AgentRole(role),
+        max_chats=max_chats,
+        departments=tuple(json.loads(departments)),
+        password_hash=password_hash,
+        created_at=created_at,
+        disabled=bool(disabled),
+        status=AgentStatus(status),
+        token_version=token_version,
+    )
+
+
+def _agent(db: sqlite3.Connection, username: str) -> Agent | None:
+    row = db.execute(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE username = ?", (username,))
+    found = row.fetchone()
+    return None if found is None else _agent_from(found)
 
 
 def _split_sql(script: str) -> list[str]:
