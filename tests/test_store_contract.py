@@ -22,7 +22,7 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError
 from chatserver.ids import new_id
-from chatserver.store.base import Store
+from chatserver.store.base import Deadline, Store, Workload
 from chatserver.store.sqlite import SqliteStore
 
 BACKENDS = ["sqlite"]
@@ -305,3 +305,97 @@ async def test_agents_are_created_listed_and_updated(store: Store) -> None:
     assert await store.get_agent("olena") == disabled
     with pytest.raises(NotFoundError):
         await store.update_agent("nobody", disabled=True)
+
+
+async def queued_conversation(store: Store, now: float = 100.0) -> Conversation:
+    conversation = await new_conversation(store, now)
+    return await store.request_handoff(conversation.id, now=now + 1, department="sales", priority=2)
+
+
+async def test_handoff_queues_with_department_priority_and_waiting_time(store: Store) -> None:
+    queued = await queued_conversation(store)
+    assert queued.state is ConversationState.QUEUED
+    assert (queued.department, queued.priority, queued.waiting_since) == ("sales", 2, 101.0)
+    assert [c.id for c in await store.list_queue()] == [queued.id]
+    with pytest.raises(ConflictError):
+        await store.request_handoff(queued.id, now=102.0, department=None, priority=0)
+
+
+async def test_assign_respects_capacity_atomically(store: Store) -> None:
+    olena = agent("olena", max_chats=3)
+    await store.create_agent(olena)
+    waiting = [await queued_conversation(store, float(i)) for i in range(10)]
+    results = await asyncio.gather(
+        *(store.assign(c.id, olena, now=200.0) for c in waiting), return_exceptions=True
+    )
+    assigned = [r for r in results if isinstance(r, Conversation)]
+    assert len(assigned) == 3
+    assert all(isinstance(r, ConflictError) for r in results if r not in assigned)
+    assert all(c.agent_username == "olena" and c.agent_name == "Олена" for c in assigned)
+    assert (await store.workloads())["olena"] == Workload(3, 200.0)
+    assert len(await store.list_queue()) == 7
+    with pytest.raises(ConflictError):  # already assigned: never twice
+        await store.assign(assigned[0].id, agent("bob"), now=201.0)
+
+
+async def test_requeue_keeps_the_original_waiting_time(store: Store) -> None:
+    queued = await queued_conversation(store)
+    await store.create_agent(agent("olena"))
+    assigned = await store.assign(queued.id, agent("olena"), now=300.0)
+    assert assigned.assigned_at == 300.0
+    with pytest.raises(ConflictError):
+        await store.requeue(queued.id, now=400.0, from_agent="bob")
+    back = await store.requeue(queued.id, now=400.0, from_agent="olena")
+    assert back.state is ConversationState.QUEUED
+    assert back.waiting_since == queued.waiting_since
+    assert back.agent_username is None and back.agent_name is None
+    assert (await store.workloads())["olena"] == Workload(0, 300.0)
+
+
+async def test_transfer_between_agents(store: Store) -> None:
+    queued = await queued_conversation(store)
+    await store.assign(queued.id, agent("olena"), now=300.0)
+    moved = await store.transfer(queued.id, agent("bob", name="Bob"), now=310.0, from_agent="olena")
+    assert (moved.agent_username, moved.agent_name) == ("bob", "Bob")
+    assert [c.id for c in await store.agent_conversations("bob")] == [queued.id]
+    assert await store.agent_conversations("olena") == []
+    with pytest.raises(ConflictError):
+        await store.transfer(queued.id, agent("carol"), now=320.0, from_agent="olena")
+    full = agent("dan", max_chats=1)
+    other = await queued_conversation(store)
+    await store.assign(other.id, full, now=330.0)
+    with pytest.raises(ConflictError):
+        await store.transfer(queued.id, full, now=340.0, from_agent="bob")
+
+
+async def test_closing_frees_capacity_and_records_handling_time(store: Store) -> None:
+    queued = await queued_conversation(store)
+    await store.create_agent(agent("olena"))
+    await store.assign(queued.id, agent("olena"), now=300.0)
+    await store.set_conversation_state(queued.id, ConversationState.CLOSED, now=420.0)
+    assert (await store.workloads())["olena"] == Workload(0, 300.0)
+    assert await store.recent_handle_seconds() == [120.0]
+
+
+async def test_deadlines_fire_exactly_once(store: Store) -> None:
+    await store.set_deadline("grace", "olena", 50.0)
+    await store.set_deadline("no_reply", "c1", 70.0)
+    await store.set_deadline("no_reply", "c1", 60.0)  # moved, not duplicated
+    await store.set_deadline("no_reply", "c2", 90.0)
+    await store.clear_deadline("no_reply", "c2")
+    assert await store.take_due_deadlines(40.0) == []
+    taken = await asyncio.gather(*(store.take_due_deadlines(65.0) for _ in range(5)))
+    fired = [d for batch in taken for d in batch]
+    assert sorted(fired, key=lambda d: d.due_at) == [
+        Deadline("grace", "olena", 50.0),
+        Deadline("no_reply", "c1", 60.0),
+    ]
+    assert await store.take_due_deadlines(1000.0) == []
+
+
+async def test_deadlines_survive_a_restart(open_store: OpenStore) -> None:
+    store = await open_store()
+    await store.set_deadline("grace", "olena", 50.0)
+    await store.close()
+    reopened = await open_store()
+    assert await reopened.take_due_deadlines(60.0) == [Deadline("grace", "olena", 50.0)]

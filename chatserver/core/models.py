@@ -65,6 +65,13 @@ class Conversation:
     queue_position: int | None = None
     wait_seconds: int | None = None
     bot_misses: int = 0
+    department: str | None = None
+    priority: int = 0
+    # When it first started waiting for a person; kept when a chat goes back to the
+    # queue, so that it returns to the head of the line rather than the tail.
+    waiting_since: float | None = None
+    agent_username: str | None = None
+    assigned_at: float | None = None
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {

@@ -26,6 +26,19 @@ from chatserver.core.models import (
 
 
 @dataclass(frozen=True, slots=True)
+class Deadline:
+    kind: str
+    key: str
+    due_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    active_chats: int
+    last_assigned_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class AppendResult:
     """What ``append_messages`` stored.
 
@@ -118,6 +131,56 @@ class Store(Protocol):
         """
 
     async def count_conversations(self, visitor_id: str) -> int: ...
+
+    async def set_bot_misses(self, conversation_id: str, misses: int) -> None: ...
+
+    # handoff and routing --------------------------------------------------------------
+
+    async def request_handoff(
+        self, conversation_id: str, *, now: float, department: str | None, priority: int
+    ) -> Conversation:
+        """bot -> queued, waiting since ``now``. ConflictError from any other state."""
+
+    async def requeue(self, conversation_id: str, *, now: float, from_agent: str) -> Conversation:
+        """assigned (to ``from_agent``) -> queued, keeping the original waiting time.
+
+        ConflictError if the conversation is not assigned to that agent any more.
+        """
+
+    async def assign(self, conversation_id: str, agent: Agent, *, now: float) -> Conversation:
+        """queued -> assigned to ``agent``, in one atomic step that also checks the
+        agent's load: ConflictError if the conversation is no longer queued or the agent
+        already has ``agent.max_chats`` active chats. Two concurrent calls can therefore
+        never overload an agent or assign one chat twice."""
+
+    async def transfer(
+        self, conversation_id: str, agent: Agent, *, now: float, from_agent: str
+    ) -> Conversation:
+        """assigned to ``from_agent`` -> assigned to ``agent`` (same atomic load check)."""
+
+    async def list_queue(self) -> list[Conversation]:
+        """Every queued conversation (the caller orders them; see core.routing)."""
+
+    async def workloads(self) -> dict[str, Workload]:
+        """Active (assigned, open) chats and the last assignment time of every stored
+        agent (the time stays when a chat is later re-queued or closed)."""
+
+    async def agent_conversations(self, username: str) -> list[Conversation]:
+        """The open conversations assigned to ``username``."""
+
+    async def recent_handle_seconds(self, *, limit: int = 50) -> list[float]:
+        """Assignment-to-close durations of the most recently closed chats."""
+
+    # deadlines ------------------------------------------------------------------------
+
+    async def set_deadline(self, kind: str, key: str, due_at: float) -> None:
+        """Create or move the deadline (kind, key). Stored, so restarts keep it."""
+
+    async def clear_deadline(self, kind: str, key: str) -> None: ...
+
+    async def take_due_deadlines(self, now: float, *, limit: int = 100) -> list[Deadline]:
+        """Remove and return deadlines due at ``now``: each is returned exactly once,
+        however many processes ask."""
 
     # messages -------------------------------------------------------------------------
 

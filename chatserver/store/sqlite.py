@@ -43,7 +43,7 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
-from chatserver.store.base import AppendResult
+from chatserver.store.base import AppendResult, Deadline, Workload
 
 T = TypeVar("T")
 log = logging.getLogger("chatserver.store.sqlite")
@@ -119,10 +119,29 @@ MIGRATIONS: tuple[str, ...] = (
         token_version INTEGER NOT NULL DEFAULT 1
     );
     """,
+    """
+    ALTER TABLE conversations ADD COLUMN department TEXT;
+    ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN waiting_since REAL;
+    ALTER TABLE conversations ADD COLUMN agent_username TEXT;
+    ALTER TABLE conversations ADD COLUMN assigned_at REAL;
+    CREATE INDEX conversations_queued ON conversations(state) WHERE state = 'queued';
+    CREATE INDEX conversations_agent ON conversations(agent_username, state)
+        WHERE agent_username IS NOT NULL;
+    ALTER TABLE agents ADD COLUMN last_assigned_at REAL;
+    CREATE TABLE deadlines (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX deadlines_due ON deadlines(due_at);
+    """,
 )
 
 _CONVERSATION_COLUMNS = (
-    "id, visitor_id, state, locale, created_at, closed_at, agent_name, bot_misses"
+    "id, visitor_id, state, locale, created_at, closed_at, agent_name, bot_misses,"
+    " department, priority, waiting_since, agent_username, assigned_at"
 )
 _MESSAGE_COLUMNS = (
     "id, conversation_id, seq, author_kind, text, created_at, author_name, client_id,"
@@ -394,6 +413,136 @@ class SqliteStore:
 
         return await self._read(op)
 
+    async def set_bot_misses(self, conversation_id: str, misses: int) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "UPDATE conversations SET bot_misses = ? WHERE id = ?", (misses, conversation_id)
+            )
+        )
+
+    # handoff and routing --------------------------------------------------------------
+
+    async def request_handoff(
+        self, conversation_id: str, *, now: float, department: str | None, priority: int
+    ) -> Conversation:
+        def op(db: sqlite3.Connection) -> Conversation:
+            _expect(db, conversation_id, ConversationState.BOT)
+            db.execute(
+                "UPDATE conversations SET state = 'queued', state_changed_at = ?,"
+                " waiting_since = ?, department = ?, priority = ? WHERE id = ?",
+                (now, now, department, priority, conversation_id),
+            )
+            return _must(db, conversation_id)
+
+        return await self._write(op)
+
+    async def requeue(self, conversation_id: str, *, now: float, from_agent: str) -> Conversation:
+        def op(db: sqlite3.Connection) -> Conversation:
+            current = _expect(db, conversation_id, ConversationState.ASSIGNED)
+            if current.agent_username != from_agent:
+                raise ConflictError("the conversation is not assigned to that agent")
+            db.execute(
+                "UPDATE conversations SET state = 'queued', state_changed_at = ?,"
+                " agent_username = NULL, agent_name = NULL, assigned_at = NULL,"
+                " waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
+                (now, now, conversation_id),
+            )
+            return _must(db, conversation_id)
+
+        return await self._write(op)
+
+    async def assign(self, conversation_id: str, agent: Agent, *, now: float) -> Conversation:
+        def op(db: sqlite3.Connection) -> Conversation:
+            _expect(db, conversation_id, ConversationState.QUEUED)
+            _check_capacity(db, agent)
+            _set_agent(db, conversation_id, agent, now)
+            return _must(db, conversation_id)
+
+        return await self._write(op)
+
+    async def transfer(
+        self, conversation_id: str, agent: Agent, *, now: float, from_agent: str
+    ) -> Conversation:
+        def op(db: sqlite3.Connection) -> Conversation:
+            current = _expect(db, conversation_id, ConversationState.ASSIGNED)
+            if current.agent_username != from_agent:
+                raise ConflictError("the conversation is not assigned to that agent")
+            _check_capacity(db, agent)
+            _set_agent(db, conversation_id, agent, now)
+            return _must(db, conversation_id)
+
+        return await self._write(op)
+
+    async def list_queue(self) -> list[Conversation]:
+        def op(db: sqlite3.Connection) -> list[Conversation]:
+            rows = db.execute(
+                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE state = 'queued'"
+            ).fetchall()
+            return [_conversation_from(row) for row in rows]
+
+        return await self._read(op)
+
+    async def workloads(self) -> dict[str, Workload]:
+        def op(db: sqlite3.Connection) -> dict[str, Workload]:
+            rows = db.execute(
+                "SELECT a.username, a.last_assigned_at, (SELECT COUNT(*) FROM conversations c"
+                " WHERE c.agent_username = a.username AND c.state = 'assigned') FROM agents a"
+            ).fetchall()
+            return {name: Workload(int(active), last) for name, last, active in rows}
+
+        return await self._read(op)
+
+    async def agent_conversations(self, username: str) -> list[Conversation]:
+        def op(db: sqlite3.Connection) -> list[Conversation]:
+            rows = db.execute(
+                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations"
+                " WHERE agent_username = ? AND state = 'assigned' ORDER BY assigned_at",
+                (username,),
+            ).fetchall()
+            return [_conversation_from(row) for row in rows]
+
+        return await self._read(op)
+
+    async def recent_handle_seconds(self, *, limit: int = 50) -> list[float]:
+        def op(db: sqlite3.Connection) -> list[float]:
+            rows = db.execute(
+                "SELECT closed_at - assigned_at FROM conversations WHERE state = 'closed'"
+                " AND assigned_at IS NOT NULL ORDER BY closed_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+            return [float(r[0]) for r in rows]
+
+        return await self._read(op)
+
+    # deadlines ------------------------------------------------------------------------
+
+    async def set_deadline(self, kind: str, key: str, due_at: float) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "INSERT INTO deadlines (kind, key, due_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(kind, key) DO UPDATE SET due_at = excluded.due_at",
+                (kind, key, due_at),
+            )
+        )
+
+    async def clear_deadline(self, kind: str, key: str) -> None:
+        await self._write(
+            lambda db: db.execute("DELETE FROM deadlines WHERE kind = ? AND key = ?", (kind, key))
+        )
+
+    async def take_due_deadlines(self, now: float, *, limit: int = 100) -> list[Deadline]:
+        def op(db: sqlite3.Connection) -> list[Deadline]:
+            rows = db.execute(
+                "SELECT kind, key, due_at FROM deadlines WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            db.executemany(
+                "DELETE FROM deadlines WHERE kind = ? AND key = ?", [(k, key) for k, key, _ in rows]
+            )
+            return [Deadline(kind, key, due_at) for kind, key, due_at in rows]
+
+        return await self._write(op)
+
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
@@ -579,7 +728,8 @@ def _insert_event(
 
 
 def _conversation_from(row: Sequence[Any]) -> Conversation:
-    cid, visitor_id, state, locale, created_at, closed_at, agent_name, bot_misses = row
+    cid, visitor_id, state, locale, created_at, closed_at, agent_name, bot_misses = row[:8]
+    department, priority, waiting_since, agent_username, assigned_at = row[8:]
     return Conversation(
         id=cid,
         visitor_id=visitor_id,
@@ -589,7 +739,44 @@ def _conversation_from(row: Sequence[Any]) -> Conversation:
         closed_at=closed_at,
         agent_name=agent_name,
         bot_misses=bot_misses,
+        department=department,
+        priority=priority,
+        waiting_since=waiting_since,
+        agent_username=agent_username,
+        assigned_at=assigned_at,
     )
+
+
+def _must(db: sqlite3.Connection, conversation_id: str) -> Conversation:
+    found = _conversation(db, conversation_id)
+    if found is None:
+        raise NotFoundError("no such conversation")
+    return found
+
+
+def _expect(db: sqlite3.Connection, conversation_id: str, state: ConversationState) -> Conversation:
+    current = _must(db, conversation_id)
+    if current.state is not state:
+        raise ConflictError(f"the conversation is {current.state.value}, not {state.value}")
+    return current
+
+
+def _check_capacity(db: sqlite3.Connection, agent: Agent) -> None:
+    active = db.execute(
+        "SELECT COUNT(*) FROM conversations WHERE agent_username = ? AND state = 'assigned'",
+        (agent.username,),
+    ).fetchone()[0]
+    if active >= agent.max_chats:
+        raise ConflictError(f"{agent.username} already has {active} of {agent.max_chats} chats")
+
+
+def _set_agent(db: sqlite3.Connection, conversation_id: str, agent: Agent, now: float) -> None:
+    db.execute(
+        "UPDATE conversations SET state = 'assigned', state_changed_at = ?, agent_username = ?,"
+        " agent_name = ?, assigned_at = ? WHERE id = ?",
+        (now, agent.username, agent.name, now, conversation_id),
+    )
+    db.execute("UPDATE agents SET last_assigned_at = ? WHERE username = ?", (now, agent.username))
 
 
 def _conversation(db: sqlite3.Connection, conversation_id: str) -> Conversation | None:
