@@ -399,3 +399,26 @@ async def test_deadlines_survive_a_restart(open_store: OpenStore) -> None:
     await store.close()
     reopened = await open_store()
     assert await reopened.take_due_deadlines(60.0) == [Deadline("grace", "olena", 50.0)]
+
+
+async def test_notes_stay_out_of_the_message_sequence(store: Store) -> None:
+    conversation = await new_conversation(store)
+    await store.append_messages(conversation.id, [draft("hi")], now=1.0)
+    note = await store.add_note(conversation.id, author_name="Олена", text="VIP", now=2.0)
+    assert await store.get_notes(conversation.id) == [note]
+    assert [m.seq for m in await store.get_messages(conversation.id)] == [1]
+    more = await store.append_messages(conversation.id, [draft("again")], now=3.0)
+    assert more.messages[0].seq == 2
+    with pytest.raises(NotFoundError):
+        await store.add_note(new_id(), author_name="x", text="y", now=4.0)
+
+
+async def test_requeue_into_another_department_and_keep_existing_deadline(store: Store) -> None:
+    queued = await queued_conversation(store)
+    await store.create_agent(agent("olena"))
+    await store.assign(queued.id, agent("olena"), now=300.0)
+    back = await store.requeue(queued.id, now=310.0, from_agent="olena", department="support")
+    assert back.department == "support"
+    await store.set_deadline("grace", "olena", 50.0)
+    await store.set_deadline("grace", "olena", 90.0, keep_existing=True)
+    assert await store.take_due_deadlines(60.0) == [Deadline("grace", "olena", 50.0)]

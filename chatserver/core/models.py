@@ -164,3 +164,24 @@ class Agent:
 
     def to_wire(self) -> dict[str, str]:
         return {"username": self.username, "name": self.name, "role": self.role.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An agents-only remark on a conversation: never sent to the visitor and outside the
+    visitor's message sequence (a visitor must never see a gap in seq)."""
+
+    id: str
+    conversation_id: str
+    author_name: str
+    text: str
+    created_at: float
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "author": {"kind": "agent", "name": self.author_name},
+            "text": self.text,
+            "created_at": iso(self.created_at),
+        }

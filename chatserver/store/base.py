@@ -21,6 +21,7 @@ from chatserver.core.models import (
     ConversationState,
     Message,
     MessageDraft,
+    Note,
     Visitor,
 )
 
@@ -141,8 +142,16 @@ class Store(Protocol):
     ) -> Conversation:
         """bot -> queued, waiting since ``now``. ConflictError from any other state."""
 
-    async def requeue(self, conversation_id: str, *, now: float, from_agent: str) -> Conversation:
-        """assigned (to ``from_agent``) -> queued, keeping the original waiting time.
+    async def requeue(
+        self,
+        conversation_id: str,
+        *,
+        now: float,
+        from_agent: str,
+        department: str | None = None,
+    ) -> Conversation:
+        """assigned (to ``from_agent``) -> queued, keeping the original waiting time
+        (and moving it to ``department`` when given).
 
         ConflictError if the conversation is not assigned to that agent any more.
         """
@@ -173,8 +182,11 @@ class Store(Protocol):
 
     # deadlines ------------------------------------------------------------------------
 
-    async def set_deadline(self, kind: str, key: str, due_at: float) -> None:
-        """Create or move the deadline (kind, key). Stored, so restarts keep it."""
+    async def set_deadline(
+        self, kind: str, key: str, due_at: float, *, keep_existing: bool = False
+    ) -> None:
+        """Create or move the deadline (kind, key); with ``keep_existing`` an existing one
+        is left as it is. Stored, so restarts keep it."""
 
     async def clear_deadline(self, kind: str, key: str) -> None: ...
 
@@ -199,6 +211,15 @@ class Store(Protocol):
         self, conversation_id: str, *, after_seq: int = 0, limit: int = 500
     ) -> list[Message]:
         """Messages with ``seq > after_seq`` in order, at most ``limit``."""
+
+    # notes ----------------------------------------------------------------------------
+
+    async def add_note(
+        self, conversation_id: str, *, author_name: str, text: str, now: float
+    ) -> Note:
+        """NotFoundError for an unknown conversation."""
+
+    async def get_notes(self, conversation_id: str) -> list[Note]: ...
 
     # events ---------------------------------------------------------------------------
 

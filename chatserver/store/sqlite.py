@@ -38,6 +38,7 @@ from chatserver.core.models import (
     ConversationState,
     Message,
     MessageDraft,
+    Note,
     Suggestion,
     Visitor,
 )
@@ -136,6 +137,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     );
     CREATE INDEX deadlines_due ON deadlines(due_at);
+    """,
+    """
+    CREATE TABLE notes (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        author_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX notes_conversation ON notes(conversation_id, created_at);
     """,
 )
 
@@ -436,7 +447,14 @@ class SqliteStore:
 
         return await self._write(op)
 
-    async def requeue(self, conversation_id: str, *, now: float, from_agent: str) -> Conversation:
+    async def requeue(
+        self,
+        conversation_id: str,
+        *,
+        now: float,
+        from_agent: str,
+        department: str | None = None,
+    ) -> Conversation:
         def op(db: sqlite3.Connection) -> Conversation:
             current = _expect(db, conversation_id, ConversationState.ASSIGNED)
             if current.agent_username != from_agent:
@@ -444,8 +462,9 @@ class SqliteStore:
             db.execute(
                 "UPDATE conversations SET state = 'queued', state_changed_at = ?,"
                 " agent_username = NULL, agent_name = NULL, assigned_at = NULL,"
-                " waiting_since = COALESCE(waiting_since, ?) WHERE id = ?",
-                (now, now, conversation_id),
+                " waiting_since = COALESCE(waiting_since, ?),"
+                " department = COALESCE(?, department) WHERE id = ?",
+                (now, now, department, conversation_id),
             )
             return _must(db, conversation_id)
 
@@ -516,11 +535,14 @@ class SqliteStore:
 
     # deadlines ------------------------------------------------------------------------
 
-    async def set_deadline(self, kind: str, key: str, due_at: float) -> None:
+    async def set_deadline(
+        self, kind: str, key: str, due_at: float, *, keep_existing: bool = False
+    ) -> None:
+        conflict = "DO NOTHING" if keep_existing else "DO UPDATE SET due_at = excluded.due_at"
         await self._write(
             lambda db: db.execute(
                 "INSERT INTO deadlines (kind, key, due_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(kind, key) DO UPDATE SET due_at = excluded.due_at",
+                f" ON CONFLICT(kind, key) {conflict}",
                 (kind, key, due_at),
             )
         )
@@ -604,6 +626,35 @@ class SqliteStore:
                 (conversation_id, after_seq, limit),
             ).fetchall()
             return [_message(row) for row in rows]
+
+        return await self._read(op)
+
+    # notes ----------------------------------------------------------------------------
+
+    async def add_note(
+        self, conversation_id: str, *, author_name: str, text: str, now: float
+    ) -> Note:
+        note = Note(new_id(), conversation_id, author_name, text, now)
+
+        def op(db: sqlite3.Connection) -> Note:
+            _must(db, conversation_id)
+            db.execute(
+                "INSERT INTO notes (id, conversation_id, author_name, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (note.id, conversation_id, author_name, text, now),
+            )
+            return note
+
+        return await self._write(op)
+
+    async def get_notes(self, conversation_id: str) -> list[Note]:
+        def op(db: sqlite3.Connection) -> list[Note]:
+            rows = db.execute(
+                "SELECT id, conversation_id, author_name, text, created_at FROM notes"
+                " WHERE conversation_id = ? ORDER BY created_at, id",
+                (conversation_id,),
+            ).fetchall()
+            return [Note(*row) for row in rows]
 
         return await self._read(op)
 
