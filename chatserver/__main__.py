@@ -1,4 +1,5 @@
-"""Command line: ``chatserver serve``, ``chatserver faq check|ask``.
+"""Command line: ``chatserver serve``, ``chatserver faq check|ask``,
+``chatserver agent add|list|set|disable|enable``.
 
 Every subcommand takes ``--config FILE`` and ``--data-dir DIR`` so that several instances
 can run side by side on one machine.
@@ -18,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from chatserver import agent_cli
 from chatserver.config import Settings, load_settings
 from chatserver.errors import ConfigError
 
@@ -53,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--locale", choices=("ru", "uk", "en"))
     ask.add_argument("question")
+
+    agent_cli.register(sub, _common)
     return parser
 
 
@@ -111,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"chatserver: configuration error: {exc.message}", file=sys.stderr)
             return 2
         return 0
+    if args.command == "agent":
+        return agent_cli.run(args, settings, stdin=sys.stdin, out=sys.stdout, err=sys.stderr)
     from chatserver import faq_cli
 
     if args.faq_command == "check":

@@ -96,6 +96,16 @@ class CsatSettings:
 class SecuritySettings:
     # Signs visitor tokens. Empty: generated on first start into <data_dir>/secret_key.
     secret_key: str = ""
+    # How long an agent's sign-in lasts (token expiry and cookie Max-Age): one working day
+    # plus slack, so an agent signs in once per shift. Disabling an agent or changing their
+    # password ends every session at once, whatever is left of this.
+    agent_token_hours: float = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    # YAML files of canned responses for agents (see chatserver/canned.py).
+    canned_dir: Path = Path("canned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,7 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     csat: CsatSettings = field(default_factory=CsatSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @property
     def public_url(self) -> str:
@@ -131,6 +142,7 @@ _POSITIVE = {
     ("limits", "history_page_size"),
     ("routing", "max_chats_per_agent"),
     ("bot", "max_suggestions"),
+    ("security", "agent_token_hours"),
 }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatserver.core import bot
-from chatserver.core.faq import FaqIndex
+from chatserver.core.conversation import BotTurn, HandoffReason, after_bot_decision
+from chatserver.core.faq import Answer, FaqEntry, FaqIndex
 from chatserver.core.models import (
     DEFAULT_LOCALE,
     AuthorKind,
@@ -24,6 +25,8 @@ from chatserver.core.models import (
 )
 from chatserver.core.validation import SendMessage, VisitorAuth
 from chatserver.ids import new_id
+from chatserver.notifications import Notifier
+from chatserver.routing_service import RoutingService
 from chatserver.store.base import Store
 from chatserver.tokens import TokenSigner
 
@@ -31,12 +34,6 @@ from chatserver.tokens import TokenSigner
 class FaqSource(Protocol):
     @property
     def index(self) -> FaqIndex: ...
-
-
-class Notifier(Protocol):
-    """Delivers server->client events; implemented by the realtime layer."""
-
-    async def to_visitor(self, visitor_id: str, event: str, payload: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +65,7 @@ class VisitorSession:
 class ServiceOptions:
     bot_name: str = "Assistant"
     history_page_size: int = 500
+    handoff_after_misses: int = 2
 
 
 class ChatService:
@@ -78,9 +76,11 @@ class ChatService:
         faq: FaqSource,
         notifier: Notifier,
         signer: TokenSigner,
+        routing: RoutingService,
         options: ServiceOptions,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.routing = routing
         self.store = store
         self.faq = faq
         self.notifier = notifier
@@ -123,9 +123,21 @@ class ChatService:
         drafts = [
             MessageDraft(author_kind=AuthorKind.VISITOR, text=send.text, client_id=send.client_id)
         ]
+        turn: BotTurn | None = None
+        handoff_entry: FaqEntry | None = None
         if conversation.state is ConversationState.BOT:
             decision = self.faq.index.match(send.text, conversation.locale)
-            drafts.append(bot.reply(decision, conversation.locale, self.options.bot_name))
+            turn = after_bot_decision(
+                decision,
+                conversation.bot_misses,
+                handoff_after_misses=self.options.handoff_after_misses,
+            )
+            if isinstance(decision, Answer) and turn.handoff is HandoffReason.FAQ_ENTRY:
+                handoff_entry = decision.entry
+            # Asked for a person, or missed too often: the next words are the handoff's,
+            # not another "I don't know".
+            if turn.handoff not in (HandoffReason.ASKED_IN_WORDS, HandoffReason.BOT_MISSES):
+                drafts.append(bot.reply(decision, conversation.locale, self.options.bot_name))
         result = await self.store.append_messages(conversation.id, drafts, now=now)
         if not result.created:
             return result.messages[0]
@@ -136,7 +148,67 @@ class ChatService:
         # message; clients merge by seq, so the sender's copy of its own ack is harmless.
         for message in result.messages:
             await self.notifier.to_visitor(visitor_id, "message", message.to_wire())
+        if conversation.state is ConversationState.ASSIGNED and conversation.agent_username:
+            await self.notifier.to_agent(
+                conversation.agent_username, "message", result.messages[0].to_wire()
+            )
+        if turn is not None:
+            if turn.misses != conversation.bot_misses:
+                await self.store.set_bot_misses(conversation.id, turn.misses)
+            if turn.handoff is not None:
+                await self.routing.start_handoff(
+                    conversation,
+                    department=handoff_entry.department if handoff_entry else None,
+                    priority=handoff_entry.priority if handoff_entry else 0,
+                    reason=turn.handoff.value,
+                )
         return result.messages[0]
+
+    async def request_handoff(self, identity: VisitorIdentity) -> Conversation:
+        """The visitor asked for a person (the button). Idempotent: once a person is
+        involved, the conversation is returned as it is."""
+        conversation, opened = await self._current_conversation(identity, self.clock())
+        if opened:
+            await self.notifier.to_visitor(
+                identity.visitor_id, "conversation", conversation.to_wire()
+            )
+        if conversation.state is not ConversationState.BOT:
+            return conversation
+        return await self.routing.start_handoff(
+            conversation, department=None, priority=0, reason=HandoffReason.REQUESTED.value
+        )
+
+    async def leave_email(self, identity: VisitorIdentity, email: str) -> None:
+        """Keep the address for a reply (no agent online, or a long wait)."""
+        now = self.clock()
+        stored = await self.store.get_visitor(identity.visitor_id)
+        await self.store.save_visitor(
+            Visitor(
+                id=identity.visitor_id,
+                created_at=stored.created_at if stored else now,
+                locale=identity.locale,
+                page_url=identity.page_url,
+                email=email,
+            ),
+            now=now,
+        )
+        conversation = await self.store.get_open_conversation(identity.visitor_id)
+        if conversation is not None:
+            await self.store.record_event(
+                "visitor.email_left",
+                now=now,
+                conversation_id=conversation.id,
+                visitor_id=identity.visitor_id,
+            )
+
+    async def visitor_typing(self, identity: VisitorIdentity, typing: bool) -> None:
+        conversation = await self.store.get_open_conversation(identity.visitor_id)
+        if conversation is not None and conversation.agent_username:
+            await self.notifier.to_agent(
+                conversation.agent_username,
+                "typing",
+                {"conversation_id": conversation.id, "typing": typing},
+            )
 
     async def _current_conversation(
         self, identity: VisitorIdentity, now: float

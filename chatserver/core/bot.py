@@ -27,7 +27,57 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Зараз у цьому чаті немає вільних працівників. "
         "Я й надалі допомагатиму з питаннями про замовлення, доставку, оплату й повернення.",
     },
+    "handoff_queued": {
+        "en": "I'm connecting you with a person. You are number {position} in line; "
+        "the estimated wait is {wait}.",
+        "ru": "Соединяю вас с сотрудником. Вы {position}-й в очереди; примерное ожидание — {wait}.",
+        "uk": "З'єдную вас із працівником. Ви {position}-й у черзі; "
+        "орієнтовне очікування — {wait}.",
+    },
+    "handoff_nobody": {
+        "en": "No one from our team is online right now. Leave your email address and "
+        "we will reply, or stay here: you will be connected as soon as someone is back.",
+        "ru": "Сейчас никого из сотрудников нет в сети. Оставьте адрес электронной почты, "
+        "и мы ответим, или оставайтесь здесь: вас соединят, как только кто-то появится.",
+        "uk": "Зараз нікого з працівників немає в мережі. Залиште адресу електронної пошти, "
+        "і ми відповімо, або залишайтеся тут: вас з'єднають, щойно хтось з'явиться.",
+    },
+    "assigned": {
+        "en": "{name} joined the chat.",
+        "ru": "{name} подключился к чату.",
+        "uk": "{name} приєднався до чату.",
+    },
+    "agent_left": {
+        "en": "{name} had to leave. You are back at the front of the line.",
+        "ru": "{name} был вынужден уйти. Вы снова первый в очереди.",
+        "uk": "{name} мусив піти. Ви знову перший у черзі.",
+    },
+    "transferred": {
+        "en": "Your chat was passed to a colleague.",
+        "ru": "Ваш чат передан коллеге.",
+        "uk": "Ваш чат передано колезі.",
+    },
+    "closed": {
+        "en": "The chat was closed. Thank you!",
+        "ru": "Чат закрыт. Спасибо!",
+        "uk": "Чат закрито. Дякуємо!",
+    },
+    "email_saved": {
+        "en": "Thank you! We will reply to {email}.",
+        "ru": "Спасибо! Мы ответим на {email}.",
+        "uk": "Дякуємо! Ми відповімо на {email}.",
+    },
 }
+
+
+def minutes(seconds: int, locale: str) -> str:
+    """A friendly rendering of a wait estimate."""
+    mins = max(1, round(seconds / 60))
+    if locale == "ru":
+        return f"около {mins} мин"
+    if locale == "uk":
+        return f"близько {mins} хв"
+    return f"about {mins} min"
 
 
 def text(key: str, locale: str) -> str:

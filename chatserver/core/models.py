@@ -34,6 +34,18 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def agent_client_id(username: str, client_id: str) -> str:
+    """How an agent's client_id is stored: scoped to the agent, so that it can never
+    collide with the visitor's own client_ids in the same conversation."""
+    return f"agent:{username}:{client_id}"
+
+
+def public_client_id(kind: AuthorKind, stored: str) -> str:
+    if kind is AuthorKind.AGENT and stored.startswith("agent:"):
+        return stored.split(":", 2)[2]
+    return stored
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     id: str
@@ -126,7 +138,7 @@ class Message:
             "created_at": iso(self.created_at),
         }
         if self.client_id is not None:
-            wire["client_id"] = self.client_id
+            wire["client_id"] = public_client_id(self.author_kind, self.client_id)
         if self.faq_id is not None:
             wire["faq_id"] = self.faq_id
         if self.suggestions:

@@ -7,6 +7,7 @@ no lone surrogate (which would also fail to encode as UTF-8 in storage).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,3 +126,108 @@ def check_typing(data: Any) -> bool:
     if not isinstance(typing, bool):
         raise ValidationError("typing must be true or false", field="typing")
     return typing
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSend:
+    conversation_id: str
+    text: str
+    client_id: str
+
+
+def check_conversation_id(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > _MAX_ID:
+        raise ValidationError("conversation_id must be a conversation id", field="conversation_id")
+    return value
+
+
+def check_agent_message(data: Any, limits: Limits) -> AgentSend:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id", "text", "client_id"}))
+    for required in ("conversation_id", "text", "client_id"):
+        if required not in payload:
+            raise ValidationError(f"{required} is required", field=required)
+    return AgentSend(
+        conversation_id=check_conversation_id(payload["conversation_id"]),
+        text=check_text(payload["text"], limits),
+        client_id=check_client_id(payload["client_id"], limits),
+    )
+
+
+def check_note(data: Any, limits: Limits) -> tuple[str, str]:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id", "text"}))
+    return (
+        check_conversation_id(payload.get("conversation_id")),
+        check_text(payload.get("text"), limits),
+    )
+
+
+def check_conversation_ref(data: Any) -> str:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id"}))
+    return check_conversation_id(payload.get("conversation_id"))
+
+
+def check_agent_typing(data: Any) -> tuple[str, bool]:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id", "typing"}))
+    typing = payload.get("typing")
+    if not isinstance(typing, bool):
+        raise ValidationError("typing must be true or false", field="typing")
+    return check_conversation_id(payload.get("conversation_id")), typing
+
+
+def check_agent_history(data: Any) -> tuple[str, int]:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id", "after_seq"}))
+    conversation_id = check_conversation_id(payload.get("conversation_id"))
+    return conversation_id, check_history({"after_seq": payload.get("after_seq", 0)})
+
+
+def check_status(data: Any) -> str:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"status"}))
+    status = payload.get("status")
+    if status not in ("online", "away"):
+        raise ValidationError("status must be online or away", field="status")
+    return str(status)
+
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    conversation_id: str
+    to_agent: str | None
+    to_department: str | None
+
+
+def check_transfer(data: Any) -> Transfer:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"conversation_id", "to_agent", "to_department"}))
+    conversation_id = check_conversation_id(payload.get("conversation_id"))
+    to_agent, to_department = payload.get("to_agent"), payload.get("to_department")
+    if (to_agent is None) == (to_department is None):
+        raise ValidationError("give exactly one of to_agent and to_department")
+    for field, value in (("to_agent", to_agent), ("to_department", to_department)):
+        if value is not None and (not isinstance(value, str) or not _NAME.fullmatch(value)):
+            raise ValidationError(f"{field} must be a username or department name", field=field)
+    return Transfer(conversation_id, to_agent, to_department)
+
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}")
+
+
+def check_email(data: Any) -> str:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"email"}))
+    email = check_clean_string(payload.get("email"), "email", 320).strip()
+    if not _EMAIL.fullmatch(email):
+        raise ValidationError("that does not look like an email address", field="email")
+    return email
+
+
+def check_empty(data: Any) -> None:
+    _only(_mapping(data, "payload"), frozenset())

@@ -14,7 +14,13 @@ from typing import Any
 
 import socketio
 
-from chatserver.errors import ChatError, UnknownEventError, ValidationError, error_ack
+from chatserver.errors import (
+    ChatError,
+    ForbiddenError,
+    UnknownEventError,
+    ValidationError,
+    error_ack,
+)
 
 log = logging.getLogger("chatserver.realtime")
 
@@ -23,6 +29,7 @@ Handler = Callable[[str, Any], Awaitable[dict[str, Any]]]
 
 class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     client_events: frozenset[str] = frozenset()
+    forbidden_events: frozenset[str] = frozenset()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         # Real connect/disconnect come only from the server itself: ChatSocketServer
@@ -34,6 +41,8 @@ class GuardedNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if event == "disconnect":
             return await self.on_disconnect(args[0])
         sid, payloads = args[0], args[1:]
+        if event in self.forbidden_events:
+            return error_ack(ForbiddenError(f"{event!r} is not allowed here"))
         if event not in self.client_events:
             return error_ack(UnknownEventError(f"unknown event {event[:40]!r}"))
         if len(payloads) > 1:

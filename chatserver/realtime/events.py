@@ -9,7 +9,22 @@ VISITOR_NAMESPACE = "/visitor"
 V_MESSAGE = "message"
 V_HISTORY = "history"
 V_TYPING = "typing"
-VISITOR_CLIENT_EVENTS = frozenset({V_MESSAGE, V_HISTORY, V_TYPING})
+V_HANDOFF = "handoff"
+V_LEAVE_EMAIL = "leave_email"
+VISITOR_CLIENT_EVENTS = frozenset({V_MESSAGE, V_HISTORY, V_TYPING, V_HANDOFF, V_LEAVE_EMAIL})
+
+AGENT_NAMESPACE = "/agent"
+# client -> server, agent namespace
+AGENT_CLIENT_EVENTS = frozenset(
+    {"status", "message", "note", "typing", "close", "transfer", "history"}
+)
+# server -> agent
+AGENT_SESSION = "agent_session"
+ASSIGNED = "assigned"
+UNASSIGNED = "unassigned"
+NOTE = "note"
+QUEUE = "queue"
+AGENT = "agent"
 
 # server -> visitor
 SESSION = "session"
@@ -21,3 +36,12 @@ TYPING = "typing"
 def visitor_room(visitor_id: str) -> str:
     """Every connection (tab) of one visitor joins this room."""
     return f"visitor:{visitor_id}"
+
+
+def agent_room(username: str) -> str:
+    """Every connection (tab) of one agent joins this room."""
+    return f"agent:{username}"
+
+
+# Every agent connection joins this room, for queue counts.
+AGENTS_ROOM = "agents"

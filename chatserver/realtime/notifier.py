@@ -20,3 +20,13 @@ class SocketNotifier:
             room=events.visitor_room(visitor_id),
             namespace=events.VISITOR_NAMESPACE,
         )
+
+    async def to_agent(self, username: str, event: str, payload: dict[str, Any]) -> None:
+        await self._sio.emit(
+            event, payload, room=events.agent_room(username), namespace=events.AGENT_NAMESPACE
+        )
+
+    async def to_all_agents(self, event: str, payload: dict[str, Any]) -> None:
+        await self._sio.emit(
+            event, payload, room=events.AGENTS_ROOM, namespace=events.AGENT_NAMESPACE
+        )

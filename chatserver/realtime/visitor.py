@@ -11,6 +11,8 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from chatserver.core.ratelimit import TokenBucket
 from chatserver.core.validation import (
     Limits,
+    check_email,
+    check_empty,
     check_history,
     check_send_message,
     check_typing,
@@ -31,6 +33,8 @@ MESSAGE_BURST = 20
 
 class VisitorNamespace(GuardedNamespace):
     client_events = events.VISITOR_CLIENT_EVENTS
+    # Agents' actions sent on a visitor connection are refused as such, not as unknown.
+    forbidden_events = events.AGENT_CLIENT_EVENTS - events.VISITOR_CLIENT_EVENTS
 
     def __init__(self, service: ChatService, limits: Limits) -> None:
         super().__init__(events.VISITOR_NAMESPACE)
@@ -86,7 +90,14 @@ class VisitorNamespace(GuardedNamespace):
         return {"ok": True, "messages": [m.to_wire() for m in messages], "more": more}
 
     async def handle_typing(self, sid: str, data: Any) -> dict[str, Any]:
-        check_typing(data)
-        self._who(sid)
-        # Nobody watches the visitor type while the bot is in charge; agents will.
+        await self.service.visitor_typing(self._who(sid), check_typing(data))
+        return {"ok": True}
+
+    async def handle_handoff(self, sid: str, data: Any) -> dict[str, Any]:
+        check_empty(data)
+        conversation = await self.service.request_handoff(self._who(sid))
+        return {"ok": True, "conversation": conversation.to_wire()}
+
+    async def handle_leave_email(self, sid: str, data: Any) -> dict[str, Any]:
+        await self.service.leave_email(self._who(sid), check_email(data))
         return {"ok": True}

@@ -13,19 +13,24 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from chatserver.agent_service import AgentService
+from chatserver.canned import load_canned
 from chatserver.config import Settings
 from chatserver.core.faq import MatchSettings
 from chatserver.core.validation import Limits
 from chatserver.errors import ConfigError
 from chatserver.faq_files import FaqLibrary
+from chatserver.presence import Presence
+from chatserver.realtime.agent import AgentNamespace
 from chatserver.realtime.notifier import SocketNotifier
 from chatserver.realtime.origins import OriginPolicy
 from chatserver.realtime.server import ChatSocketServer
 from chatserver.realtime.visitor import VisitorNamespace
+from chatserver.routing_service import RoutingOptions, RoutingService
 from chatserver.services import ChatService, ServiceOptions
 from chatserver.store.base import Store
 from chatserver.store.sqlite import SqliteStore
-from chatserver.tokens import TokenSigner, load_or_create_secret
+from chatserver.tokens import AgentTokens, TokenSigner, load_or_create_secret
 from chatserver.web import keys, routes
 
 log = logging.getLogger("chatserver")
@@ -60,6 +65,17 @@ def match_settings(settings: Settings) -> MatchSettings:
         else defaults.ambiguity_margin,
         max_suggestions=bot.max_suggestions,
     )
+
+
+# A disabled agent's sockets are dropped within this many seconds.
+REVOCATION_POLL_SECONDS = 1.0
+
+
+def deadline_poll_seconds(settings: Settings) -> float:
+    """Deadlines are checked a few times within the shortest one, at most once a second
+    and at least every 50 ms: late by a fraction of a grace period at worst."""
+    shortest = min(settings.routing.agent_grace_seconds, settings.routing.no_reply_seconds)
+    return max(0.05, min(1.0, shortest / 5))
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
@@ -101,13 +117,29 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     signer = TokenSigner(
         load_or_create_secret(settings.security.secret_key, settings.storage.data_dir)
     )
+    app[keys.AGENT_TOKENS] = AgentTokens(signer)
+    notifier = SocketNotifier(sio)
+    presence = Presence()
+    routing_service = RoutingService(
+        store=store,
+        presence=presence,
+        notifier=notifier,
+        options=RoutingOptions(
+            grace_seconds=settings.routing.agent_grace_seconds,
+            no_reply_seconds=settings.routing.no_reply_seconds,
+            allow_cross_department=settings.routing.allow_cross_department,
+        ),
+    )
     service = ChatService(
         store=store,
         faq=faq,
-        notifier=SocketNotifier(sio),
+        notifier=notifier,
         signer=signer,
+        routing=routing_service,
         options=ServiceOptions(
-            bot_name=settings.bot.name, history_page_size=settings.limits.history_page_size
+            bot_name=settings.bot.name,
+            history_page_size=settings.limits.history_page_size,
+            handoff_after_misses=settings.bot.handoff_after_misses,
         ),
     )
     app[keys.SERVICE] = service
@@ -117,13 +149,37 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         max_page_url_length=settings.limits.max_page_url_length,
     )
     sio.register_namespace(VisitorNamespace(service, limits))
-    watcher = asyncio.create_task(faq.watch(settings.faq.reload_interval), name="faq-watch")
+    agent_service = AgentService(
+        store=store,
+        routing_service=routing_service,
+        notifier=notifier,
+        canned=lambda: load_canned(settings.console.canned_dir),
+        history_page_size=settings.limits.history_page_size,
+    )
+    agents = AgentNamespace(
+        agent_service,
+        store=store,
+        tokens=app[keys.AGENT_TOKENS],
+        limits=limits,
+        public_url=settings.public_url,
+    )
+    sio.register_namespace(agents)
+    await routing_service.recover()
+    tasks = [
+        asyncio.create_task(faq.watch(settings.faq.reload_interval), name="faq-watch"),
+        asyncio.create_task(
+            routing_service.run_deadlines(deadline_poll_seconds(settings)), name="deadlines"
+        ),
+        asyncio.create_task(agents.watch_revocations(REVOCATION_POLL_SECONDS), name="revocations"),
+    ]
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await sio.shutdown()
         await store.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from chatserver.web import keys
+from chatserver.web.auth import setup_auth
+from chatserver.web.console import setup_console
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -21,3 +23,5 @@ async def healthz(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
+    setup_auth(app)
+    setup_console(app)

@@ -1,0 +1,15 @@
+"""The port through which services announce changes; the realtime layer implements it."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Notifier(Protocol):
+    """Delivers server->client events. Called only after the change is stored."""
+
+    async def to_visitor(self, visitor_id: str, event: str, payload: dict[str, Any]) -> None: ...
+
+    async def to_agent(self, username: str, event: str, payload: dict[str, Any]) -> None: ...
+
+    async def to_all_agents(self, event: str, payload: dict[str, Any]) -> None: ...
