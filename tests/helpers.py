@@ -27,13 +27,16 @@ def client_id() -> str:
 class VisitorClient:
     """One visitor connection that records every event the server sends it."""
 
+    namespace = VISITOR_NS
+    session_event = "session"
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.sio = socketio.AsyncClient(reconnection=False)
         self.received: list[tuple[str, Any]] = []
         self._changed = asyncio.Condition()
-        self.sio.on("*", self._record, namespace=VISITOR_NS)
-        self.sio.on("connect_error", self._refused, namespace=VISITOR_NS)
+        self.sio.on("*", self._record, namespace=self.namespace)
+        self.sio.on("connect_error", self._refused, namespace=self.namespace)
 
     async def _refused(self, data: Any) -> None:
         await self._record("connect_error", data)
@@ -46,12 +49,12 @@ class VisitorClient:
     async def connect(self, auth: dict[str, Any] | None = None) -> dict[str, Any]:
         await self.sio.connect(
             self.url,
-            namespaces=[VISITOR_NS],
+            namespaces=[self.namespace],
             transports=["websocket"],
             auth=auth if auth is not None else {},
             wait_timeout=5,
         )
-        return await self.wait_for("session")
+        return await self.wait_for(self.session_event)
 
     async def wait_for(
         self,
@@ -72,7 +75,7 @@ class VisitorClient:
         return [data for name, data in self.received if name == event]
 
     async def call(self, event: str, data: Any = None, *, timeout: float = 5.0) -> Any:
-        return await self.sio.call(event, data, namespace=VISITOR_NS, timeout=timeout)
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
 
     async def send(self, text: str, cid: str | None = None) -> dict[str, Any]:
         ack: dict[str, Any] = await self.call(
@@ -93,3 +96,19 @@ class VisitorClient:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+class AgentClient(VisitorClient):
+    """One agent connection (the /agent namespace), recording every event."""
+
+    namespace = "/agent"
+    session_event = "agent_session"
+
+    async def reply(self, conversation_id: str, text: str) -> dict[str, Any]:
+        ack: dict[str, Any] = await self.call(
+            "message", {"conversation_id": conversation_id, "text": text, "client_id": client_id()}
+        )
+        return ack
+
+    async def wait_assigned(self, where: Callable[[Any], bool] = lambda _: True) -> Any:
+        return await self.wait_for("assigned", where)
