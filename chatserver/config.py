@@ -12,11 +12,13 @@ from __future__ import annotations
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from chatserver.core.hours import parse_schedule
 from chatserver.errors import ConfigError
 
 ENV_PREFIX = "CHATSERVER_"
@@ -83,6 +85,12 @@ class RoutingSettings:
     agent_grace_seconds: float = 60.0
     no_reply_seconds: float = 120.0
     allow_cross_department: bool = True
+    # When people answer chats, in ``timezone``; empty = always. Outside these hours a
+    # handoff is told so and may leave an email address (chatserver/core/hours.py).
+    business_hours: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    # A visitor queued longer than this is offered to leave an email address again.
+    max_queue_wait_seconds: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,9 @@ _POSITIVE = {
     ("routing", "max_chats_per_agent"),
     ("bot", "max_suggestions"),
     ("security", "agent_token_hours"),
+    ("routing", "max_queue_wait_seconds"),
+    ("routing", "agent_grace_seconds"),
+    ("routing", "no_reply_seconds"),
 }
 
 
@@ -287,6 +298,19 @@ def _convert(value: Any, hint: Any, dotted: str, source: str) -> Any:
 
 def _check_value(section: str, key: str, value: Any, source: str) -> None:
     dotted = f"{section}.{key}"
+    if (section, key) == ("routing", "business_hours"):
+        try:
+            parse_schedule(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.message}", field=dotted) from None
+    if (section, key) == ("routing", "timezone"):
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{source}: {dotted} must be a time zone like Europe/Kyiv, got {value!r}",
+                field=dotted,
+            ) from None
     choices = _CHOICES.get((section, key))
     if choices is not None and value not in choices:
         raise ConfigError(

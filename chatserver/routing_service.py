@@ -27,9 +27,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from chatserver.core import bot, routing
+from chatserver.core.hours import ALWAYS_OPEN, Schedule
 from chatserver.core.models import (
     Agent,
     AgentStatus,
@@ -48,6 +50,7 @@ log = logging.getLogger("chatserver.routing")
 
 GRACE = "grace"
 NO_REPLY = "no_reply"
+QUEUE_WAIT = "queue_wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,9 @@ class RoutingOptions:
     grace_seconds: float = 60.0
     no_reply_seconds: float = 120.0
     allow_cross_department: bool = True
+    schedule: Schedule = ALWAYS_OPEN
+    timezone: tzinfo = UTC
+    max_queue_wait_seconds: float = 600.0
 
 
 def agent_conversation_wire(conversation: Conversation) -> dict[str, Any]:
@@ -127,6 +133,9 @@ class RoutingService:
             data={"reason": reason, "department": department},
         )
         await self.notifier.to_visitor(queued.visitor_id, "conversation", queued.to_wire())
+        await self.store.set_deadline(
+            QUEUE_WAIT, conversation.id, now + self.options.max_queue_wait_seconds
+        )
         await self.dispatch()
         current = await self.store.get_conversation(conversation.id)
         assert current is not None
@@ -141,10 +150,14 @@ class RoutingService:
                 )
         return current
 
-    @staticmethod
-    def _queue_text(locale: str, standing: routing.QueueStanding) -> str:
+    def is_open(self) -> bool:
+        """Inside business hours (always, when none are configured)."""
+        local = datetime.fromtimestamp(self.clock(), self.options.timezone)
+        return self.options.schedule.is_open(local.weekday(), local.hour * 60 + local.minute)
+
+    def _queue_text(self, locale: str, standing: routing.QueueStanding) -> str:
         if standing.wait_seconds is None:
-            return bot.text("handoff_nobody", locale)
+            return bot.text("handoff_nobody" if self.is_open() else "handoff_closed", locale)
         return bot.text("handoff_queued", locale).format(
             position=standing.position, wait=bot.minutes(standing.wait_seconds, locale)
         )
@@ -192,6 +205,8 @@ class RoutingService:
             for c in queue
         ]
         handle = routing.mean_handle_seconds(await self.store.recent_handle_seconds())
+        # Outside working hours with nobody signed in there is no capacity, so no estimate
+        # (None): the visitor is told so rather than given a number.
         return routing.queue_standings(
             loads,
             waiting,
@@ -333,6 +348,8 @@ class RoutingService:
             await self._agent_gone(deadline.key)
         elif deadline.kind == NO_REPLY:
             await self._no_reply(deadline.key)
+        elif deadline.kind == QUEUE_WAIT:
+            await self._long_wait(deadline.key)
         else:
             log.warning("unknown deadline kind %r", deadline.kind)
 
@@ -367,6 +384,11 @@ class RoutingService:
         await self._say(back, bot.text(text_key, back.locale).format(name=agent_name or ""))
         await self.notifier.to_visitor(back.visitor_id, "conversation", back.to_wire())
         return back
+
+    async def _long_wait(self, conversation_id: str) -> None:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is not None and conversation.state is ConversationState.QUEUED:
+            await self._say(conversation, bot.text("long_wait", conversation.locale))
 
     async def _no_reply(self, conversation_id: str) -> None:
         conversation = await self.store.get_conversation(conversation_id)

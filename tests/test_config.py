@@ -79,3 +79,16 @@ def test_bad_environment_value_names_the_variable() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("routing.business_hours", ["mon 9-18"], "business_hours"),
+        ("routing.timezone", "Mars/Olympus", "time zone"),
+        ("routing.max_queue_wait_seconds", 0, "must be positive"),
+    ],
+)
+def test_routing_settings_are_validated(key: str, value: object, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        load_settings(None, environ={}, overrides={key: value})

@@ -263,3 +263,26 @@ async def test_nobody_online_is_said_honestly(world: MakeWorld) -> None:
     view = await olena.wait_assigned()
     assert view["visitor"]["email"] == "ivan@example.com"
     await visitor.wait_for("conversation", is_state("assigned"))
+
+
+async def test_outside_business_hours_is_said_and_email_offered(world: MakeWorld) -> None:
+    from datetime import UTC, datetime
+
+    from chatserver.core.hours import DAYS
+
+    other_day = DAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    w = await world(
+        **{
+            "routing.business_hours": [f"{other_day} 10:00-11:00"],
+            "routing.timezone": "UTC",
+            "routing.max_queue_wait_seconds": 0.3,
+        }
+    )
+    visitor = await w.visitor("uk")
+    conversation = await handoff(visitor)
+    assert conversation["state"] == "queued" and "wait_seconds" not in conversation
+    said = await visitor.wait_for("message", lambda m: m["author"]["kind"] == "system")
+    assert said["text"] == bot.text("handoff_closed", "uk")
+    # still waiting after max_queue_wait_seconds: the choice is offered again
+    again = await visitor.wait_for("message", lambda m: m["text"] == bot.text("long_wait", "uk"))
+    assert again["author"]["kind"] == "system"

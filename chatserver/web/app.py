@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zoneinfo
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from chatserver.agent_service import AgentService
 from chatserver.canned import load_canned
 from chatserver.config import Settings
 from chatserver.core.faq import MatchSettings
+from chatserver.core.hours import parse_schedule
 from chatserver.core.validation import Limits
 from chatserver.errors import ConfigError
 from chatserver.faq_files import FaqLibrary
@@ -128,6 +130,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             grace_seconds=settings.routing.agent_grace_seconds,
             no_reply_seconds=settings.routing.no_reply_seconds,
             allow_cross_department=settings.routing.allow_cross_department,
+            schedule=parse_schedule(settings.routing.business_hours),
+            timezone=zoneinfo.ZoneInfo(settings.routing.timezone),
+            max_queue_wait_seconds=settings.routing.max_queue_wait_seconds,
         ),
     )
     service = ChatService(
