@@ -156,10 +156,11 @@ class ChatService:
             if turn.misses != conversation.bot_misses:
                 await self.store.set_bot_misses(conversation.id, turn.misses)
             if turn.handoff is not None:
+                context = handoff_entry or await self._topic(conversation)
                 await self.routing.start_handoff(
                     conversation,
-                    department=handoff_entry.department if handoff_entry else None,
-                    priority=handoff_entry.priority if handoff_entry else 0,
+                    department=context.department if context else None,
+                    priority=context.priority if context else 0,
                     reason=turn.handoff.value,
                 )
         return result.messages[0]
@@ -174,9 +175,22 @@ class ChatService:
             )
         if conversation.state is not ConversationState.BOT:
             return conversation
+        context = await self._topic(conversation)
         return await self.routing.start_handoff(
-            conversation, department=None, priority=0, reason=HandoffReason.REQUESTED.value
+            conversation,
+            department=context.department if context else None,
+            priority=context.priority if context else 0,
+            reason=HandoffReason.REQUESTED.value,
         )
+
+    async def _topic(self, conversation: Conversation) -> FaqEntry | None:
+        """The FAQ entry the bot last answered with: its department and priority route the
+        chat when the visitor then asks for a person."""
+        messages = await self.store.get_messages(conversation.id, limit=10_000)
+        for message in reversed(messages):
+            if message.faq_id is not None:
+                return self.faq.index.get(message.faq_id)
+        return None
 
     async def leave_email(self, identity: VisitorIdentity, email: str) -> None:
         """Keep the address for a reply (no agent online, or a long wait)."""

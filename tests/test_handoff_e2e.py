@@ -15,7 +15,7 @@ from chatserver.core import bot
 from chatserver.core.models import Agent, AgentRole, AgentStatus
 from chatserver.web import keys
 from tests.conftest import StartServer, make_settings
-from tests.helpers import AgentClient, VisitorClient
+from tests.helpers import AgentClient, VisitorClient, wait_until
 
 ANSWERED = "Сколько идёт доставка?"
 
@@ -198,7 +198,8 @@ async def test_least_busy_across_three_agents(world: MakeWorld) -> None:
     queued = await handoff(await w.visitor())
     assert queued["state"] == "queued" and queued["queue_position"] == 2
     for agent, expected in ((a, 3), (b, 2), (c, 1)):
-        assert len(agent.events("assigned")) == expected
+        await wait_until(lambda ag=agent, n=expected: len(ag.events("assigned")) == n)
+    assert [len(x.events("assigned")) for x in (a, b, c)] == [3, 2, 1]
 
 
 async def test_ties_go_to_the_oldest_assignment(world: MakeWorld) -> None:
@@ -286,3 +287,29 @@ async def test_outside_business_hours_is_said_and_email_offered(world: MakeWorld
     # still waiting after max_queue_wait_seconds: the choice is offered again
     again = await visitor.wait_for("message", lambda m: m["text"] == bot.text("long_wait", "uk"))
     assert again["author"]["kind"] == "system"
+
+
+async def test_department_comes_from_the_faq_topic(world: MakeWorld) -> None:
+    w = await world(**{"routing.allow_cross_department": False})
+    await w.agent("aaa", departments=("support",))
+    sales = await w.agent("zzz", departments=("sales",))
+    visitor = await w.visitor()
+    _, answer = await visitor.ask(ANSWERED)  # a delivery question: the sales department
+    assert answer["faq_id"] == "ru-delivery-time"
+    conversation = await handoff(visitor)
+    assert conversation["agent"] == {"name": "Zzz"}  # not aaa, though first by name
+    view = await sales.wait_assigned()
+    assert view["conversation"]["department"] == "sales"
+
+
+async def test_capacity_raised_elsewhere_moves_the_queue(world: MakeWorld) -> None:
+    w = await world()
+    olena = await w.agent("olena", max_chats=1)
+    await handoff(await w.visitor())
+    waiting = await w.visitor()
+    queued = await handoff(waiting)
+    assert queued["state"] == "queued"
+    # as `chatserver agent set olena --max-chats 2` does, from another process
+    await w.store.update_agent("olena", max_chats=2)
+    await waiting.wait_for("conversation", is_state("assigned"))
+    await olena.wait_assigned(lambda v: v["conversation"]["id"] == queued["id"])

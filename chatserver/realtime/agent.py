@@ -118,10 +118,15 @@ class AgentNamespace(GuardedNamespace):
                 await self.disconnect(sid)
 
     async def watch_revocations(self, interval: float) -> None:
+        """Every ``interval``: drop revoked agents, and plan the queue if anyone waits, so
+        that changes made outside this process (``chatserver agent set --max-chats``)
+        take effect within a second."""
         while True:
             await asyncio.sleep(interval)
             try:
                 await self.revoke_disabled()
+                if await self.store.list_queue():
+                    await self.service.routing.dispatch()
             except asyncio.CancelledError:
                 raise
             except Exception:
