@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import time
+import hashlib
 
 import pytest
 
@@ -76,11 +76,15 @@ def test_stored_parameters_are_used_so_older_hashes_keep_working() -> None:
         "scrypt$16384$8$1$$aGFzaGhhc2hoYXNoaGFzaA",  # empty salt
     ],
 )
-def test_malformed_or_hostile_stored_strings_never_match(stored: str) -> None:
-    started = time.perf_counter()
+def test_malformed_or_hostile_stored_strings_never_match(
+    stored: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_hashing(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("hashed with parameters from a malformed string")
+
+    # Refused by parsing, never by hashing with absurd parameters.
+    monkeypatch.setattr(hashlib, "scrypt", no_hashing)
     assert not verify_password("anything", stored)
-    # Refused by parsing, not after hashing with absurd parameters.
-    assert time.perf_counter() - started < 1.0
     assert needs_rehash(stored)
 
 
@@ -90,20 +94,13 @@ def test_dummy_hash_is_well_formed_with_current_parameters() -> None:
     assert not verify_password("password", DUMMY_HASH)
 
 
-def test_dummy_hash_costs_about_as_much_as_a_real_one() -> None:
-    real = hash_password("real-password")
-
-    def best(stored: str) -> float:
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            verify_password("guess-guess", stored)
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    real_time, dummy_time = best(real), best(DUMMY_HASH)
-    # Same parameters, so the same work; the bound is loose for noisy CI machines.
-    assert 0.5 < dummy_time / real_time < 2.0
+def test_dummy_hash_costs_as_much_as_a_real_one() -> None:
+    """Unknown usernames are checked against DUMMY_HASH: the same scrypt parameters and
+    sizes mean the same work, so timing does not reveal which usernames exist."""
+    real = hash_password("real-password").split("$")
+    dummy = DUMMY_HASH.split("$")
+    assert dummy[:4] == real[:4]  # scheme, N, r, p
+    assert [len(part) for part in dummy[4:]] == [len(part) for part in real[4:]]
 
 
 @pytest.mark.parametrize(
