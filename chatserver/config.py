@@ -91,6 +91,9 @@ class RoutingSettings:
     timezone: str = "UTC"
     # A visitor queued longer than this is offered to leave an email address again.
     max_queue_wait_seconds: float = 600.0
+    # "department=priority" pairs: chats of a department wait less (an FAQ entry's own
+    # priority counts too; the higher one wins).
+    department_priorities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +299,20 @@ def _convert(value: Any, hint: Any, dotted: str, source: str) -> Any:
     raise fail(str(hint))  # pragma: no cover - every field type is handled above
 
 
+def parse_department_priorities(pairs: tuple[str, ...]) -> dict[str, int]:
+    """``("vip=10", "sales=1")`` -> ``{"vip": 10, "sales": 1}``; ValueError if malformed."""
+    parsed: dict[str, int] = {}
+    for pair in pairs:
+        name, sep, number = pair.partition("=")
+        try:
+            parsed[name.strip()] = int(number)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise ValueError(f"{pair!r} is not like 'department=priority'")
+    return parsed
+
+
 def _check_value(section: str, key: str, value: Any, source: str) -> None:
     dotted = f"{section}.{key}"
     if (section, key) == ("routing", "business_hours"):
@@ -303,6 +320,11 @@ def _check_value(section: str, key: str, value: Any, source: str) -> None:
             parse_schedule(value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc.message}", field=dotted) from None
+    if (section, key) == ("routing", "department_priorities"):
+        try:
+            parse_department_priorities(value)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {dotted}: {exc}", field=dotted) from None
     if (section, key) == ("routing", "timezone"):
         try:
             zoneinfo.ZoneInfo(value)

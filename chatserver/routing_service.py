@@ -25,8 +25,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -61,6 +61,7 @@ class RoutingOptions:
     schedule: Schedule = ALWAYS_OPEN
     timezone: tzinfo = UTC
     max_queue_wait_seconds: float = 600.0
+    department_priorities: Mapping[str, int] = field(default_factory=dict)
 
 
 def agent_conversation_wire(conversation: Conversation) -> dict[str, Any]:
@@ -122,6 +123,8 @@ class RoutingService:
     ) -> Conversation:
         """bot -> queued, then plan. Returns the conversation as it stands afterwards."""
         now = self.clock()
+        if department is not None:
+            priority = max(priority, self.options.department_priorities.get(department, priority))
         queued = await self.store.request_handoff(
             conversation.id, now=now, department=department, priority=priority
         )

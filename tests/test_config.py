@@ -87,6 +87,8 @@ def test_missing_file(tmp_path: Path) -> None:
         ("routing.business_hours", ["mon 9-18"], "business_hours"),
         ("routing.timezone", "Mars/Olympus", "time zone"),
         ("routing.max_queue_wait_seconds", 0, "must be positive"),
+        ("routing.department_priorities", ["vip"], "department=priority"),
+        ("routing.department_priorities", ["vip=high"], "department=priority"),
     ],
 )
 def test_routing_settings_are_validated(key: str, value: object, needle: str) -> None:

@@ -313,3 +313,19 @@ async def test_capacity_raised_elsewhere_moves_the_queue(world: MakeWorld) -> No
     await w.store.update_agent("olena", max_chats=2)
     await waiting.wait_for("conversation", is_state("assigned"))
     await olena.wait_assigned(lambda v: v["conversation"]["id"] == queued["id"])
+
+
+async def test_department_priority_jumps_the_queue(world: MakeWorld) -> None:
+    w = await world(**{"routing.department_priorities": ["billing=5"]})
+    olena = await w.agent("olena", max_chats=1)
+    await handoff(await w.visitor())  # olena is now busy
+    plain = await w.visitor()
+    assert (await handoff(plain))["queue_position"] == 1
+    billing = await w.visitor()
+    await billing.ask("Как оплатить картой?")  # a payment question: the billing department
+    first = await handoff(billing)
+    assert first["queue_position"] == 1  # ahead of the earlier, plain chat
+    await plain.wait_for("conversation", lambda c: c.get("queue_position") == 2)
+    cid = olena.events("assigned")[0]["conversation"]["id"]
+    await olena.call("close", {"conversation_id": cid})
+    await billing.wait_for("conversation", is_state("assigned"))

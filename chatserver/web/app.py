@@ -16,7 +16,7 @@ from aiohttp import web
 
 from chatserver.agent_service import AgentService
 from chatserver.canned import load_canned
-from chatserver.config import Settings
+from chatserver.config import Settings, parse_department_priorities
 from chatserver.core.faq import MatchSettings
 from chatserver.core.hours import parse_schedule
 from chatserver.core.validation import Limits
@@ -133,6 +133,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             schedule=parse_schedule(settings.routing.business_hours),
             timezone=zoneinfo.ZoneInfo(settings.routing.timezone),
             max_queue_wait_seconds=settings.routing.max_queue_wait_seconds,
+            department_priorities=parse_department_priorities(
+                settings.routing.department_priorities
+            ),
         ),
     )
     service = ChatService(
