@@ -21,9 +21,11 @@ from chatserver.core.models import (
     ConversationState,
     Message,
     MessageDraft,
+    Rating,
     Visitor,
 )
 from chatserver.core.validation import SendMessage, VisitorAuth
+from chatserver.errors import ConflictError, NotFoundError
 from chatserver.ids import new_id
 from chatserver.notifications import Notifier
 from chatserver.routing_service import RoutingService
@@ -192,8 +194,10 @@ class ChatService:
                 return self.faq.index.get(message.faq_id)
         return None
 
-    async def leave_email(self, identity: VisitorIdentity, email: str) -> None:
-        """Keep the address for a reply (no agent online, or a long wait)."""
+    async def identify(
+        self, identity: VisitorIdentity, *, name: str | None, email: str | None
+    ) -> None:
+        """Remember who the visitor is (pre-chat form, the page's ``identify`` call)."""
         now = self.clock()
         stored = await self.store.get_visitor(identity.visitor_id)
         await self.store.save_visitor(
@@ -202,10 +206,38 @@ class ChatService:
                 created_at=stored.created_at if stored else now,
                 locale=identity.locale,
                 page_url=identity.page_url,
+                name=name,
                 email=email,
             ),
             now=now,
         )
+
+    async def rate(
+        self, identity: VisitorIdentity, score: int, comment: str | None
+    ) -> tuple[Rating, bool]:
+        """Rate the visitor's latest conversation once it is closed; the first rating is
+        kept and a second one changes nothing."""
+        conversation = await self.store.last_conversation(identity.visitor_id)
+        if conversation is None:
+            raise NotFoundError("there is no conversation to rate")
+        if conversation.state is not ConversationState.CLOSED:
+            raise ConflictError("a conversation can be rated once it is closed")
+        now = self.clock()
+        rating, stored = await self.store.rate(Rating(conversation.id, score, now, comment))
+        if stored:
+            await self.store.record_event(
+                "conversation.rated",
+                now=now,
+                conversation_id=conversation.id,
+                visitor_id=identity.visitor_id,
+                data={"score": score},
+            )
+        return rating, stored
+
+    async def leave_email(self, identity: VisitorIdentity, email: str) -> None:
+        """Keep the address for a reply (no agent online, or a long wait)."""
+        now = self.clock()
+        await self.identify(identity, name=None, email=email)
         conversation = await self.store.get_open_conversation(identity.visitor_id)
         if conversation is not None:
             await self.store.record_event(

@@ -329,3 +329,47 @@ async def test_department_priority_jumps_the_queue(world: MakeWorld) -> None:
     cid = olena.events("assigned")[0]["conversation"]["id"]
     await olena.call("close", {"conversation_id": cid})
     await billing.wait_for("conversation", is_state("assigned"))
+
+
+async def test_rating_after_close_is_recorded_once(world: MakeWorld) -> None:
+    w = await world()
+    olena = await w.agent("olena")
+    visitor = await w.visitor()
+    assert (await visitor.call("rate", {"score": 5}))["error"]["code"] == "not_found"
+    await handoff(visitor)
+    cid = (await olena.wait_assigned())["conversation"]["id"]
+    early = await visitor.call("rate", {"score": 5})
+    assert early["error"]["code"] == "conflict"
+    await olena.call("close", {"conversation_id": cid})
+    await visitor.wait_for("conversation", is_state("closed"))
+    for bad in (
+        {"score": 0},
+        {"score": 6},
+        {"score": "5"},
+        {"score": True},
+        {},
+        {"score": 3, "comment": "x" * 2001},
+        {"score": 3, "extra": 1},
+    ):
+        assert (await visitor.call("rate", bad))["error"]["code"] in ("invalid", "too_long")
+    first = await visitor.call("rate", {"score": 4, "comment": " helpful "})
+    assert first["ok"] and first["recorded"]
+    assert first["rating"]["score"] == 4 and first["rating"]["comment"] == "helpful"
+    again = await visitor.call("rate", {"score": 1})
+    assert again["ok"] and not again["recorded"] and again["rating"] == first["rating"]
+    stored = await w.store.get_rating(cid)
+    assert stored is not None and stored.score == 4
+
+
+async def test_identify_names_the_visitor_for_agents(world: MakeWorld) -> None:
+    w = await world()
+    olena = await w.agent("olena")
+    visitor = await w.visitor()
+    payload = {"name": "<img src=x onerror=alert(1)>", "email": "ivan@example.com"}
+    assert (await visitor.call("identify", payload))["ok"]
+    for bad in ({}, {"email": "nope"}, {"name": 5}, {"name": "x" * 81}):
+        assert not (await visitor.call("identify", bad))["ok"]
+    await handoff(visitor)
+    view = await olena.wait_assigned()
+    assert view["visitor"]["name"] == payload["name"]  # stored as text, escaped on display
+    assert view["visitor"]["email"] == "ivan@example.com"

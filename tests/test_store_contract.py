@@ -17,6 +17,7 @@ from chatserver.core.models import (
     Conversation,
     ConversationState,
     MessageDraft,
+    Rating,
     Suggestion,
     Visitor,
 )
@@ -422,3 +423,24 @@ async def test_requeue_into_another_department_and_keep_existing_deadline(store:
     await store.set_deadline("grace", "olena", 50.0)
     await store.set_deadline("grace", "olena", 90.0, keep_existing=True)
     assert await store.take_due_deadlines(60.0) == [Deadline("grace", "olena", 50.0)]
+
+
+async def test_one_rating_per_conversation(store: Store) -> None:
+    conversation = await new_conversation(store)
+    assert await store.get_rating(conversation.id) is None
+    first, stored = await store.rate(Rating(conversation.id, 4, 10.0, "quick, thanks"))
+    assert stored and first.score == 4
+    again, stored_again = await store.rate(Rating(conversation.id, 1, 11.0))
+    assert not stored_again and again == first
+    assert await store.get_rating(conversation.id) == first
+    with pytest.raises(NotFoundError):
+        await store.rate(Rating(new_id(), 5, 12.0))
+
+
+async def test_last_conversation(store: Store) -> None:
+    first = await new_conversation(store, 10.0)
+    assert await store.last_conversation(first.visitor_id) == first
+    await store.set_conversation_state(first.id, ConversationState.CLOSED, now=20.0)
+    closed = await store.last_conversation(first.visitor_id)
+    assert closed is not None and closed.state is ConversationState.CLOSED
+    assert await store.last_conversation(new_id()) is None

@@ -197,3 +197,23 @@ class Note:
             "text": self.text,
             "created_at": iso(self.created_at),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """The visitor's satisfaction with a conversation (CSAT): one per conversation."""
+
+    conversation_id: str
+    score: int  # 1..5
+    created_at: float
+    comment: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "conversation_id": self.conversation_id,
+            "score": self.score,
+            "created_at": iso(self.created_at),
+        }
+        if self.comment:
+            wire["comment"] = self.comment
+        return wire

@@ -231,3 +231,33 @@ def check_email(data: Any) -> str:
 
 def check_empty(data: Any) -> None:
     _only(_mapping(data, "payload"), frozenset())
+
+
+MAX_COMMENT = 2000
+MAX_NAME = 80
+
+
+def check_rating(data: Any) -> tuple[int, str | None]:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"score", "comment"}))
+    score = payload.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ValidationError("score must be a whole number from 1 to 5", field="score")
+    comment = payload.get("comment")
+    if comment is not None:
+        comment = check_clean_string(comment, "comment", MAX_COMMENT).strip() or None
+    return score, comment
+
+
+def check_identify(data: Any) -> tuple[str | None, str | None]:
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"name", "email"}))
+    name = payload.get("name")
+    if name is not None:
+        name = check_clean_string(name, "name", MAX_NAME).strip() or None
+    email = payload.get("email")
+    if email is not None:
+        email = check_email({"email": email})
+    if name is None and email is None:
+        raise ValidationError("give a name, an email address, or both")
+    return name, email

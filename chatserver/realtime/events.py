@@ -11,7 +11,11 @@ V_HISTORY = "history"
 V_TYPING = "typing"
 V_HANDOFF = "handoff"
 V_LEAVE_EMAIL = "leave_email"
-VISITOR_CLIENT_EVENTS = frozenset({V_MESSAGE, V_HISTORY, V_TYPING, V_HANDOFF, V_LEAVE_EMAIL})
+V_RATE = "rate"
+V_IDENTIFY = "identify"
+VISITOR_CLIENT_EVENTS = frozenset(
+    {V_MESSAGE, V_HISTORY, V_TYPING, V_HANDOFF, V_LEAVE_EMAIL, V_RATE, V_IDENTIFY}
+)
 
 AGENT_NAMESPACE = "/agent"
 # client -> server, agent namespace

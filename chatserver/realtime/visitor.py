@@ -14,6 +14,8 @@ from chatserver.core.validation import (
     check_email,
     check_empty,
     check_history,
+    check_identify,
+    check_rating,
     check_send_message,
     check_typing,
     check_visitor_auth,
@@ -97,6 +99,16 @@ class VisitorNamespace(GuardedNamespace):
         check_empty(data)
         conversation = await self.service.request_handoff(self._who(sid))
         return {"ok": True, "conversation": conversation.to_wire()}
+
+    async def handle_rate(self, sid: str, data: Any) -> dict[str, Any]:
+        score, comment = check_rating(data)
+        rating, recorded = await self.service.rate(self._who(sid), score, comment)
+        return {"ok": True, "rating": rating.to_wire(), "recorded": recorded}
+
+    async def handle_identify(self, sid: str, data: Any) -> dict[str, Any]:
+        name, email = check_identify(data)
+        await self.service.identify(self._who(sid), name=name, email=email)
+        return {"ok": True}
 
     async def handle_leave_email(self, sid: str, data: Any) -> dict[str, Any]:
         await self.service.leave_email(self._who(sid), check_email(data))

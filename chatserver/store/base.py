@@ -22,6 +22,7 @@ from chatserver.core.models import (
     Message,
     MessageDraft,
     Note,
+    Rating,
     Visitor,
 )
 
@@ -220,6 +221,18 @@ class Store(Protocol):
         """NotFoundError for an unknown conversation."""
 
     async def get_notes(self, conversation_id: str) -> list[Note]: ...
+
+    # ratings (CSAT) -------------------------------------------------------------------
+
+    async def rate(self, rating: Rating) -> tuple[Rating, bool]:
+        """Record the rating unless the conversation already has one: returns
+        ``(stored, True)``, or ``(the earlier rating, False)`` and changes nothing.
+        NotFoundError for an unknown conversation."""
+
+    async def get_rating(self, conversation_id: str) -> Rating | None: ...
+
+    async def last_conversation(self, visitor_id: str) -> Conversation | None:
+        """The visitor's most recent conversation, open or closed."""
 
     # events ---------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from chatserver.core.models import (
     Message,
     MessageDraft,
     Note,
+    Rating,
     Suggestion,
     Visitor,
 )
@@ -147,6 +148,15 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     CREATE INDEX notes_conversation ON notes(conversation_id, created_at);
+    """,
+    """
+    CREATE TABLE ratings (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        comment TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX conversations_visitor ON conversations(visitor_id, created_at);
     """,
 )
 
@@ -658,6 +668,37 @@ class SqliteStore:
 
         return await self._read(op)
 
+    # ratings (CSAT) -------------------------------------------------------------------
+
+    async def rate(self, rating: Rating) -> tuple[Rating, bool]:
+        def op(db: sqlite3.Connection) -> tuple[Rating, bool]:
+            _must(db, rating.conversation_id)
+            existing = _rating(db, rating.conversation_id)
+            if existing is not None:
+                return existing, False
+            db.execute(
+                "INSERT INTO ratings (conversation_id, score, comment, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (rating.conversation_id, rating.score, rating.comment, rating.created_at),
+            )
+            return rating, True
+
+        return await self._write(op)
+
+    async def get_rating(self, conversation_id: str) -> Rating | None:
+        return await self._read(lambda db: _rating(db, conversation_id))
+
+    async def last_conversation(self, visitor_id: str) -> Conversation | None:
+        def op(db: sqlite3.Connection) -> Conversation | None:
+            row = db.execute(
+                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE visitor_id = ?"
+                " ORDER BY created_at DESC, id DESC LIMIT 1",
+                (visitor_id,),
+            ).fetchone()
+            return None if row is None else _conversation_from(row)
+
+        return await self._read(op)
+
     # events ---------------------------------------------------------------------------
 
     async def record_event(
@@ -796,6 +837,14 @@ def _conversation_from(row: Sequence[Any]) -> Conversation:
         agent_username=agent_username,
         assigned_at=assigned_at,
     )
+
+
+def _rating(db: sqlite3.Connection, conversation_id: str) -> Rating | None:
+    row = db.execute(
+        "SELECT conversation_id, score, created_at, comment FROM ratings WHERE conversation_id = ?",
+        (conversation_id,),
+    ).fetchone()
+    return None if row is None else Rating(*row)
 
 
 def _must(db: sqlite3.Connection, conversation_id: str) -> Conversation:
