@@ -9,6 +9,7 @@ in so tests can give their own.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import types
 import typing
@@ -114,6 +115,26 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WidgetSettings:
+    # Header of the chat panel; empty = a localized "Chat with us".
+    title: str = ""
+    accent_color: str = "#2563eb"
+    position: str = "right"
+    # Asked before the first message: any of "name", "email".
+    prechat_fields: tuple[str, ...] = ()
+    prechat_required: bool = False
+    # Proactive greeting: "locale=text" pairs, shown after greeting_delay_seconds on
+    # pages whose path matches one of greeting_pages (shell patterns; empty = every page).
+    greeting: tuple[str, ...] = (
+        "en=Hi! Any questions? I can help.",
+        "ru=Здравствуйте! Есть вопросы? Я помогу.",
+        "uk=Вітаю! Є питання? Я допоможу.",
+    )
+    greeting_delay_seconds: float = 0.0
+    greeting_pages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ConsoleSettings:
     # YAML files of canned responses for agents (see chatserver/canned.py).
     canned_dir: Path = Path("canned")
@@ -130,6 +151,7 @@ class Settings:
     csat: CsatSettings = field(default_factory=CsatSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    widget: WidgetSettings = field(default_factory=WidgetSettings)
 
     @property
     def public_url(self) -> str:
@@ -141,6 +163,7 @@ class Settings:
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("storage", "backend"): ("sqlite", "redis"),
     ("storage", "sqlite_synchronous"): ("normal", "full"),
+    ("widget", "position"): ("right", "left"),
 }
 _POSITIVE = {
     ("server", "ping_interval"),
@@ -320,6 +343,19 @@ def _check_value(section: str, key: str, value: Any, source: str) -> None:
             parse_schedule(value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc.message}", field=dotted) from None
+    if (section, key) == ("widget", "accent_color") and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ConfigError(f"{source}: {dotted} must be like #2563eb, got {value!r}", field=dotted)
+    if (section, key) == ("widget", "prechat_fields") and set(value) - {"name", "email"}:
+        raise ConfigError(f"{source}: {dotted} may list only name and email", field=dotted)
+    if (section, key) == ("widget", "greeting"):
+        for pair in value:
+            locale, sep, text = pair.partition("=")
+            if not sep or locale not in ("ru", "uk", "en") or not text.strip():
+                raise ConfigError(
+                    f"{source}: {dotted}: {pair!r} is not like 'en=Need help?'", field=dotted
+                )
+    if (section, key) == ("widget", "greeting_delay_seconds") and value < 0:
+        raise ConfigError(f"{source}: {dotted} must be 0 or more", field=dotted)
     if (section, key) == ("routing", "department_priorities"):
         try:
             parse_department_priorities(value)

@@ -7,6 +7,7 @@ from aiohttp import web
 from chatserver.web import keys
 from chatserver.web.auth import setup_auth
 from chatserver.web.console import setup_console
+from chatserver.web.widget import setup_widget
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -25,3 +26,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     setup_auth(app)
     setup_console(app)
+    setup_widget(app)
