@@ -157,6 +157,7 @@ class ConsolePage:
                 agent_name=agent.name,
                 agent_username=agent.username,
                 css_url=self.static.url("console.css"),
+                icon_url=self.static.url("favicon.svg"),
                 js_url=self.static.url("console.js"),
                 socketio_url=socketio_url or "",
                 logout_url=LOGOUT_PATH,

@@ -202,7 +202,8 @@ function visitorLabel(chat) {
   const name = chat.visitor && chat.visitor.name;
   if (name) return name;
   const id = (chat.visitor && chat.visitor.id) || chat.conversation.visitor_id || chat.id;
-  return `Visitor ${String(id).slice(0, 6)}`;
+  // Ids are time-ordered (they start with a timestamp): the tail tells visitors apart.
+  return `Visitor ${String(id).slice(-6)}`;
 }
 
 function upsertChat(view) {
@@ -508,7 +509,9 @@ function renderVisitor(chat) {
 
 function renderConversation() {
   const chat = activeChat();
-  const usable = Boolean(chat) && !chat.gone && state.connected;
+  // Replies can be written and sent while the connection is down: they wait as
+  // "Sending…" and go out (same client_id) once it is back.
+  const usable = Boolean(chat) && !chat.gone;
   el.chatTitle.textContent = chat ? visitorLabel(chat) : "No chat open";
   const subtitle = [];
   if (chat) {
@@ -520,7 +523,7 @@ function renderConversation() {
     control.disabled = !usable;
   }
   el.cannedButton.disabled = !usable || state.canned.length === 0;
-  el.composerLabel.textContent = el.noteToggle.checked ? "Internal note (agents only)" : "Reply to the visitor";
+  el.composerLabel.textContent = el.noteToggle.checked ? "Write an internal note" : "Reply to the visitor";
   renderTranscript();
   renderTyping();
   renderVisitor(chat);
@@ -729,6 +732,12 @@ function submitComposer() {
 
 const suggest = { items: [], index: 0, start: 0, end: 0 };
 
+// canned/*.yaml texts may say {agent}: the signed-in agent's name goes there.
+function cannedText(item) {
+  const name = (state.agent && state.agent.name) || el.body.dataset.agentName || "";
+  return String(item.text || "").replaceAll("{agent}", name);
+}
+
 function cannedMatches(query) {
   const q = query.toLowerCase();
   const locale = activeChat()?.visitor?.locale;
@@ -764,7 +773,7 @@ function renderSuggestions() {
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", String(i === suggest.index));
     li.append(h("span", "canned-shortcut", `/${item.shortcut}`), h("span", "canned-title", item.title || ""));
-    li.append(h("span", "canned-text", item.text));
+    li.append(h("span", "canned-text", cannedText(item)));
     li.addEventListener("mousedown", (event) => {
       event.preventDefault(); // keep the focus (and the caret) in the textarea
       suggest.index = i;
@@ -797,7 +806,7 @@ function acceptSuggestion() {
   if (!item) return;
   const { start, end } = suggest;
   hideSuggestions();
-  replaceRange(start, end, item.text);
+  replaceRange(start, end, cannedText(item));
 }
 
 function renderCannedList() {
@@ -813,10 +822,10 @@ function renderCannedList() {
       const head = h("span", "canned-pick-head");
       head.append(h("span", "canned-title", item.title || item.shortcut), h("span", "canned-shortcut", `/${item.shortcut}`));
       if (item.locale) head.append(h("span", "tag", item.locale));
-      button.append(head, h("span", "canned-text", item.text));
+      button.append(head, h("span", "canned-text", cannedText(item)));
       button.addEventListener("click", () => {
         el.cannedDialog.close();
-        replaceRange(el.text.selectionStart, el.text.selectionEnd, item.text);
+        replaceRange(el.text.selectionStart, el.text.selectionEnd, cannedText(item));
       });
       li.append(button);
       return li;
@@ -1021,7 +1030,7 @@ function bindUi() {
 
   el.noteToggle.addEventListener("change", () => {
     el.composer.classList.toggle("composer-note", el.noteToggle.checked);
-    el.composerLabel.textContent = el.noteToggle.checked ? "Internal note (agents only)" : "Reply to the visitor";
+    el.composerLabel.textContent = el.noteToggle.checked ? "Write an internal note" : "Reply to the visitor";
     el.sendButton.textContent = el.noteToggle.checked ? "Add note" : "Send";
     const chat = activeChat();
     if (el.noteToggle.checked && chat) stopTyping(chat);
@@ -1145,8 +1154,7 @@ async function start() {
   // Same origin: the HttpOnly chatserver_agent cookie goes with the handshake. Websocket
   // first; long-polling only where a proxy refuses websockets.
   state.socket = io("/agent", {
-    transports: ["websocket", "polling"],
-    tryAllTransports: true,
+    transports: ["websocket"],
     withCredentials: true,
   });
   bindSocket(state.socket);
