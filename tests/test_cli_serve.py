@@ -119,3 +119,24 @@ async def test_acknowledged_messages_survive_kill_9(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_sigterm_does_not_wait_for_silent_clients(tmp_path: Path) -> None:
+    """A browser's socket.io-client never answers engine.io's CLOSE; shutdown must not
+    wait for it (it used to take ping_interval + ping_timeout)."""
+    proc, url = await start_serve("--data-dir", str(tmp_path / "data"))
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(
+                url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+            )
+            assert (await ws.receive_str()).startswith("0{")
+            await ws.send_str("40/visitor,{}")
+            assert (await ws.receive_str()).startswith("40/visitor,")
+            proc.send_signal(signal.SIGTERM)  # and the client never says a word again
+            async with asyncio.timeout(4):
+                assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -209,5 +209,10 @@ async def _disconnect_clients(app: web.Application) -> None:
         async with asyncio.timeout(DISCONNECT_TIMEOUT):
             for socket in list(eio.sockets.values()):
                 await socket.close(wait=False, reason=reason)
+                # Wake the socket's writer now: it sends the CLOSE packet and then closes
+                # the websocket. Otherwise it waits for the client to answer CLOSE, which
+                # socket.io-client in a browser never does, and holds shutdown for
+                # ping_interval + ping_timeout (45 s by default).
+                await socket.queue.put(None)
     except TimeoutError:
         log.warning("some connections did not close within %.0f s", DISCONNECT_TIMEOUT)
