@@ -167,9 +167,12 @@ class ChatService:
                 )
         return result.messages[0]
 
-    async def request_handoff(self, identity: VisitorIdentity) -> Conversation:
+    async def request_handoff(
+        self, identity: VisitorIdentity, *, department: str | None = None
+    ) -> Conversation:
         """The visitor asked for a person (the button). Idempotent: once a person is
-        involved, the conversation is returned as it is."""
+        involved, the conversation is returned as it is. ``department`` (the page's
+        ``data-department``) wins over the department of the FAQ topic."""
         conversation, opened = await self._current_conversation(identity, self.clock())
         if opened:
             await self.notifier.to_visitor(
@@ -180,7 +183,7 @@ class ChatService:
         context = await self._topic(conversation)
         return await self.routing.start_handoff(
             conversation,
-            department=context.department if context else None,
+            department=department or (context.department if context else None),
             priority=context.priority if context else 0,
             reason=HandoffReason.REQUESTED.value,
         )

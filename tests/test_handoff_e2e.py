@@ -373,3 +373,14 @@ async def test_identify_names_the_visitor_for_agents(world: MakeWorld) -> None:
     view = await olena.wait_assigned()
     assert view["visitor"]["name"] == payload["name"]  # stored as text, escaped on display
     assert view["visitor"]["email"] == "ivan@example.com"
+
+
+async def test_page_department_routes_the_handoff(world: MakeWorld) -> None:
+    w = await world(**{"routing.allow_cross_department": False})
+    await w.agent("aaa", departments=("support",))
+    await w.agent("zzz", departments=("billing",))
+    visitor = await w.visitor()
+    bad = await visitor.call("handoff", {"department": "<b>"})
+    assert bad["error"]["code"] == "invalid"
+    ack = await visitor.call("handoff", {"department": "billing"})
+    assert ack["conversation"]["agent"] == {"name": "Zzz"}

@@ -261,3 +261,15 @@ def check_identify(data: Any) -> tuple[str | None, str | None]:
     if name is None and email is None:
         raise ValidationError("give a name, an email address, or both")
     return name, email
+
+
+def check_handoff(data: Any) -> str | None:
+    """The optional department a page routes its chats to (``data-department``)."""
+    payload = _mapping(data, "payload")
+    _only(payload, frozenset({"department"}))
+    department = payload.get("department")
+    if department is not None and (
+        not isinstance(department, str) or not _NAME.fullmatch(department)
+    ):
+        raise ValidationError("department must be a department name", field="department")
+    return department

@@ -12,7 +12,7 @@ from chatserver.core.ratelimit import TokenBucket
 from chatserver.core.validation import (
     Limits,
     check_email,
-    check_empty,
+    check_handoff,
     check_history,
     check_identify,
     check_rating,
@@ -96,8 +96,8 @@ class VisitorNamespace(GuardedNamespace):
         return {"ok": True}
 
     async def handle_handoff(self, sid: str, data: Any) -> dict[str, Any]:
-        check_empty(data)
-        conversation = await self.service.request_handoff(self._who(sid))
+        department = check_handoff(data)
+        conversation = await self.service.request_handoff(self._who(sid), department=department)
         return {"ok": True, "conversation": conversation.to_wire()}
 
     async def handle_rate(self, sid: str, data: Any) -> dict[str, Any]:
