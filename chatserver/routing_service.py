@@ -64,6 +64,13 @@ class RoutingOptions:
     department_priorities: Mapping[str, int] = field(default_factory=dict)
 
 
+def _waiting(queue: list[Conversation]) -> list[routing.WaitingChat]:
+    return [
+        routing.WaitingChat(c.id, c.department, c.priority, c.waiting_since or c.created_at)
+        for c in queue
+    ]
+
+
 def agent_conversation_wire(conversation: Conversation) -> dict[str, Any]:
     """The Conversation as agents see it: the visitor's shape plus routing details."""
     wire = conversation.to_wire()
@@ -179,10 +186,7 @@ class RoutingService:
         if not queue:
             return False
         agents, loads = await self.loads()
-        waiting = [
-            routing.WaitingChat(c.id, c.department, c.priority, c.waiting_since or c.created_at)
-            for c in queue
-        ]
+        waiting = _waiting(queue)
         plan = routing.plan_assignments(
             loads, waiting, allow_cross_department=self.options.allow_cross_department
         )
@@ -203,10 +207,7 @@ class RoutingService:
         if not queue:
             return {}
         _, loads = await self.loads()
-        waiting = [
-            routing.WaitingChat(c.id, c.department, c.priority, c.waiting_since or c.created_at)
-            for c in queue
-        ]
+        waiting = _waiting(queue)
         handle = routing.mean_handle_seconds(await self.store.recent_handle_seconds())
         # Outside working hours with nobody signed in there is no capacity, so no estimate
         # (None): the visitor is told so rather than given a number.
