@@ -135,12 +135,20 @@ class AgentService:
                 await self.notifier.to_agent(username, "message", message.to_wire())
         return message
 
-    async def note(self, agent: Agent, conversation_id: str, text: str) -> Note:
+    async def note(
+        self, agent: Agent, conversation_id: str, text: str, client_id: str | None = None
+    ) -> Note:
         conversation = await self._owned(agent, conversation_id)
         agent = await self._fresh(agent)
-        note = await self.store.add_note(
-            conversation.id, author_name=agent.name, text=text, now=self.clock()
+        note, created = await self.store.add_note(
+            conversation.id,
+            author_name=agent.name,
+            text=text,
+            now=self.clock(),
+            client_id=client_id,
         )
+        if not created:
+            return note
         for username in {agent.username, conversation.agent_username} - {None}:
             assert username is not None
             await self.notifier.to_agent(username, "note", note.to_wire())

@@ -405,7 +405,14 @@ async def test_deadlines_survive_a_restart(open_store: OpenStore) -> None:
 async def test_notes_stay_out_of_the_message_sequence(store: Store) -> None:
     conversation = await new_conversation(store)
     await store.append_messages(conversation.id, [draft("hi")], now=1.0)
-    note = await store.add_note(conversation.id, author_name="Олена", text="VIP", now=2.0)
+    note, created = await store.add_note(
+        conversation.id, author_name="Олена", text="VIP", now=2.0, client_id="n1"
+    )
+    assert created and note.client_id == "n1"
+    again, created_again = await store.add_note(
+        conversation.id, author_name="Олена", text="VIP (retry)", now=2.5, client_id="n1"
+    )
+    assert not created_again and again == note
     assert await store.get_notes(conversation.id) == [note]
     assert [m.seq for m in await store.get_messages(conversation.id)] == [1]
     more = await store.append_messages(conversation.id, [draft("again")], now=3.0)

@@ -188,15 +188,19 @@ class Note:
     author_name: str
     text: str
     created_at: float
+    client_id: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire: dict[str, Any] = {
             "id": self.id,
             "conversation_id": self.conversation_id,
             "author": {"kind": "agent", "name": self.author_name},
             "text": self.text,
             "created_at": iso(self.created_at),
         }
+        if self.client_id is not None:
+            wire["client_id"] = self.client_id
+        return wire
 
 
 @dataclass(frozen=True, slots=True)

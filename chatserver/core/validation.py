@@ -154,12 +154,14 @@ def check_agent_message(data: Any, limits: Limits) -> AgentSend:
     )
 
 
-def check_note(data: Any, limits: Limits) -> tuple[str, str]:
+def check_note(data: Any, limits: Limits) -> tuple[str, str, str | None]:
     payload = _mapping(data, "payload")
-    _only(payload, frozenset({"conversation_id", "text"}))
+    _only(payload, frozenset({"conversation_id", "text", "client_id"}))
+    client_id = payload.get("client_id")
     return (
         check_conversation_id(payload.get("conversation_id")),
         check_text(payload.get("text"), limits),
+        None if client_id is None else check_client_id(client_id, limits),
     )
 
 

@@ -143,8 +143,8 @@ class AgentNamespace(GuardedNamespace):
         return {"ok": True, "message": message.to_wire()}
 
     async def handle_note(self, sid: str, data: Any) -> dict[str, Any]:
-        conversation_id, text = check_note(data, self.limits)
-        note = await self.service.note(self._who(sid), conversation_id, text)
+        conversation_id, text, client_id = check_note(data, self.limits)
+        note = await self.service.note(self._who(sid), conversation_id, text, client_id)
         return {"ok": True, "note": note.to_wire()}
 
     async def handle_typing(self, sid: str, data: Any) -> dict[str, Any]:

@@ -216,9 +216,17 @@ class Store(Protocol):
     # notes ----------------------------------------------------------------------------
 
     async def add_note(
-        self, conversation_id: str, *, author_name: str, text: str, now: float
-    ) -> Note:
-        """NotFoundError for an unknown conversation."""
+        self,
+        conversation_id: str,
+        *,
+        author_name: str,
+        text: str,
+        now: float,
+        client_id: str | None = None,
+    ) -> tuple[Note, bool]:
+        """Store a note: ``(note, True)``; or, when ``client_id`` was already used for a
+        note in this conversation, ``(that note, False)`` and nothing new. NotFoundError
+        for an unknown conversation."""
 
     async def get_notes(self, conversation_id: str) -> list[Note]: ...
 

@@ -158,6 +158,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX conversations_visitor ON conversations(visitor_id, created_at);
     """,
+    """
+    ALTER TABLE notes ADD COLUMN client_id TEXT;
+    CREATE UNIQUE INDEX notes_client_id ON notes(conversation_id, client_id)
+        WHERE client_id IS NOT NULL;
+    """,
 )
 
 _CONVERSATION_COLUMNS = (
@@ -642,26 +647,39 @@ class SqliteStore:
     # notes ----------------------------------------------------------------------------
 
     async def add_note(
-        self, conversation_id: str, *, author_name: str, text: str, now: float
-    ) -> Note:
-        note = Note(new_id(), conversation_id, author_name, text, now)
+        self,
+        conversation_id: str,
+        *,
+        author_name: str,
+        text: str,
+        now: float,
+        client_id: str | None = None,
+    ) -> tuple[Note, bool]:
+        note = Note(new_id(), conversation_id, author_name, text, now, client_id)
 
-        def op(db: sqlite3.Connection) -> Note:
+        def op(db: sqlite3.Connection) -> tuple[Note, bool]:
             _must(db, conversation_id)
+            if client_id is not None:
+                row = db.execute(
+                    f"SELECT {_NOTE_COLUMNS} FROM notes WHERE conversation_id = ?"
+                    " AND client_id = ?",
+                    (conversation_id, client_id),
+                ).fetchone()
+                if row is not None:
+                    return Note(*row), False
             db.execute(
-                "INSERT INTO notes (id, conversation_id, author_name, text, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (note.id, conversation_id, author_name, text, now),
+                f"INSERT INTO notes ({_NOTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (note.id, conversation_id, author_name, text, now, client_id),
             )
-            return note
+            return note, True
 
         return await self._write(op)
 
     async def get_notes(self, conversation_id: str) -> list[Note]:
         def op(db: sqlite3.Connection) -> list[Note]:
             rows = db.execute(
-                "SELECT id, conversation_id, author_name, text, created_at FROM notes"
-                " WHERE conversation_id = ? ORDER BY created_at, id",
+                f"SELECT {_NOTE_COLUMNS} FROM notes WHERE conversation_id = ?"
+                " ORDER BY created_at, id",
                 (conversation_id,),
             ).fetchall()
             return [Note(*row) for row in rows]
@@ -735,6 +753,7 @@ class SqliteStore:
         return await self._read(op)
 
 
+_NOTE_COLUMNS = "id, conversation_id, author_name, text, created_at, client_id"
 _AGENT_COLUMNS = (
     "username, name, role, max_chats, departments, password_hash, created_at, disabled,"
     " status, token_version"

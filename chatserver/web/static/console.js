@@ -360,7 +360,7 @@ function renderItem(chat, item) {
       retry.addEventListener("click", () => {
         chat.pending.delete(pending.key);
         removeTranscriptItem(chat, `p:${pending.key}`);
-        if (pending.kind === "note") sendNote(chat, pending.text);
+        if (pending.kind === "note") sendNote(chat, pending.text, pending.client_id);
         else sendMessage(chat, pending.text, pending.client_id);
       });
       meta.append(retry);
@@ -698,11 +698,12 @@ function sendMessage(chat, text, clientId = nextClientId()) {
   });
 }
 
-function sendNote(chat, text) {
-  const pending = addPending(chat, { key: `note-${nextClientId()}`, kind: "note", text });
+function sendNote(chat, text, clientId = nextClientId()) {
+  const pending = addPending(chat, { key: `note-${clientId}`, client_id: clientId, kind: "note", text });
   enqueue(chat, async () => {
     try {
-      const ack = await sendReliably("note", { conversation_id: chat.id, text });
+      // The same client_id on every retry: a note whose ack was lost is stored once.
+      const ack = await sendReliably("note", { conversation_id: chat.id, text, client_id: clientId });
       chat.pending.delete(pending.key);
       removeTranscriptItem(chat, `p:${pending.key}`);
       addNote(chat, ack.note);
