@@ -150,14 +150,10 @@ class RoutingService:
         current = await self.store.get_conversation(conversation.id)
         assert current is not None
         if current.state is ConversationState.QUEUED:
-            standing = (await self.standings()).get(current.id)
-            if standing is not None:
+            current = await self.with_standing(current)
+            if current.queue_position is not None:
+                standing = routing.QueueStanding(current.queue_position, current.wait_seconds)
                 await self._say(current, self._queue_text(current.locale, standing))
-                current = replace(
-                    current,
-                    queue_position=standing.position,
-                    wait_seconds=standing.wait_seconds,
-                )
         return current
 
     def is_open(self) -> bool:
@@ -216,6 +212,15 @@ class RoutingService:
             waiting,
             allow_cross_department=self.options.allow_cross_department,
             mean_handle_seconds=handle,
+        )
+
+    async def with_standing(self, conversation: Conversation) -> Conversation:
+        """A queued conversation with its current place in line and wait estimate."""
+        standing = (await self.standings()).get(conversation.id)
+        if standing is None:
+            return conversation
+        return replace(
+            conversation, queue_position=standing.position, wait_seconds=standing.wait_seconds
         )
 
     async def publish_queue(self) -> None:

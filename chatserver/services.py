@@ -110,6 +110,9 @@ class ChatService:
             if conversation
             else []
         )
+        if conversation is not None and conversation.state is ConversationState.QUEUED:
+            # A page reload while waiting must show the place in line at once.
+            conversation = await self.routing.with_standing(conversation)
         return VisitorSession(
             identity, self.signer.visitor_token(visitor_id), conversation, messages
         )

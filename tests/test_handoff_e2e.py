@@ -384,3 +384,18 @@ async def test_page_department_routes_the_handoff(world: MakeWorld) -> None:
     assert bad["error"]["code"] == "invalid"
     ack = await visitor.call("handoff", {"department": "billing"})
     assert ack["conversation"]["agent"] == {"name": "Zzz"}
+
+
+async def test_reconnecting_while_queued_shows_the_place_at_once(world: MakeWorld) -> None:
+    w = await world()
+    await w.agent("olena", max_chats=1)
+    await handoff(await w.visitor())
+    waiting = await w.visitor()
+    session = waiting.events("session")[0]
+    assert (await handoff(waiting))["queue_position"] == 1
+    again = VisitorClient(w.url)
+    w.clients.append(again)
+    resumed = await again.connect({"token": session["token"]})
+    assert resumed["conversation"]["state"] == "queued"
+    assert resumed["conversation"]["queue_position"] == 1
+    assert resumed["conversation"]["wait_seconds"] == 300
