@@ -49,11 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = faq_sub.add_parser("check", help="validate the FAQ files; exit 1 on any problem")
     _common(check)
     check.add_argument("dir", nargs="?", type=Path)
+    check.add_argument("--strict", action="store_true", help="exit 1 on matching warnings too")
     ask = faq_sub.add_parser("ask", help="show what the bot decides for a question")
     _common(ask)
     ask.add_argument("--faq-dir", type=Path)
     ask.add_argument("--json", action="store_true", help="machine-readable output")
     ask.add_argument("--locale", choices=("ru", "uk", "en"))
+    ask.add_argument("--explain", action="store_true", help="show terms, candidates, evidence")
     ask.add_argument("question")
 
     agent_cli.register(sub, _common)
@@ -120,13 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from chatserver import faq_cli
 
     if args.faq_command == "check":
-        return faq_cli.cmd_check(args.dir or settings.faq.dir, sys.stdout)
+        return faq_cli.cmd_check(args.dir or settings.faq.dir, sys.stdout, strict=args.strict)
     return faq_cli.cmd_ask(
         settings.faq.dir,
         args.question,
         as_json=args.json,
         locale=args.locale,
         out=sys.stdout,
+        explain=args.explain,
     )
 
 

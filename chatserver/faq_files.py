@@ -19,6 +19,15 @@ File format (one locale per file; files may sit in subdirectories)::
         questions: [Сколько идёт доставка?, Когда привезут заказ?]
         answer: Обычно 2–5 рабочих дней.
         keywords: [доставка]   # optional; also: handoff, department, priority, category
+
+A file may instead (or as well) list phrases that mean "let me talk to a person"; they
+extend the built-in list in ``chatserver.core.intents`` and are matched the same way
+(word forms and typos included)::
+
+    locale: ru
+    handoff_phrases: [позовите старшего, хочу к живому консультанту]
+
+A one-word phrase counts only in a short message ("старший!"), a longer one anywhere.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ import difflib
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,7 +58,7 @@ MAX_ALIASES = 10  # enough to share a keyword list; far too few for an expansion
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
 SUFFIXES = (".yaml", ".yml")
 
-FILE_KEYS = ("locale", "category", "department", "entries")
+FILE_KEYS = ("locale", "category", "department", "entries", "handoff_phrases")
 ENTRY_KEYS = (
     "id",
     "questions",
@@ -82,6 +91,7 @@ class LoadResult:
     entries: tuple[FaqEntry, ...]  # every valid entry, even when problems were found
     problems: tuple[FaqProblem, ...]
     files: int
+    handoff_phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale
 
     @property
     def ok(self) -> bool:
@@ -129,6 +139,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
     entries: list[FaqEntry] = []
     problems: list[FaqProblem] = []
     first_seen: dict[str, FaqEntry] = {}
+    phrases: dict[str, list[str]] = {}
     for path in files:
         checker = _FileChecker(path)
         for entry, line in checker.load(max_file_bytes):
@@ -139,9 +150,12 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
                 first_seen[entry.id] = entry
                 entries.append(entry)
         problems.extend(checker.problems)
+        for locale, found in checker.handoff_phrases.items():
+            phrases.setdefault(locale, []).extend(found)
     if not entries and not problems:
         problems.append(FaqProblem(str(directory), 0, "the FAQ files contain no entries"))
-    return LoadResult(tuple(entries), tuple(problems), len(files))
+    handoff = {loc: tuple(dict.fromkeys(found)) for loc, found in phrases.items()}
+    return LoadResult(tuple(entries), tuple(problems), len(files), handoff)
 
 
 class _FileChecker:
@@ -151,6 +165,7 @@ class _FileChecker:
         self.path = str(path)
         self._file = path
         self.problems: list[FaqProblem] = []
+        self.handoff_phrases: dict[str, tuple[str, ...]] = {}
         self._constructor = SafeConstructor()
 
     def report(self, at: Node | int, message: str) -> None:
@@ -170,8 +185,16 @@ class _FileChecker:
         category = self._text(top.get("category"), "category") or self._file.stem
         department = self._text(top.get("department"), "department")
         entries_node = top.get("entries")
+        phrases_node = top.get("handoff_phrases")
+        if phrases_node is not None:
+            phrases = self._texts(phrases_node, "handoff_phrases")
+            if phrases == ():
+                self.report(phrases_node, "'handoff_phrases' is empty")
+            elif phrases and locale is not None:
+                self.handoff_phrases[locale] = phrases
         if entries_node is None:
-            self.report(root, "missing 'entries' (a list of questions and answers)")
+            if phrases_node is None:
+                self.report(root, "missing 'entries' (a list of questions and answers)")
             return
         if not isinstance(entries_node, SequenceNode):
             self.report(entries_node, "'entries' must be a list")
@@ -385,7 +408,7 @@ class FaqLibrary:
         problems = result.problems
         if not problems:
             try:
-                index = FaqIndex.build(result.entries, self._settings)
+                index = FaqIndex.build(result.entries, self._settings, result.handoff_phrases)
             except ConfigError as e:  # load_faq_dir checks ids first; kept as a backstop
                 problems = (FaqProblem(str(self.directory), 0, e.message),)
         if problems:

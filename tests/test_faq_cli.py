@@ -26,7 +26,7 @@ def test_check_good_dir() -> None:
     code, out = run_check(FAQ_DIR)
     assert code == 0
     assert out.endswith(" files, OK\n")
-    assert out.startswith("54 entries in 15 files")
+    assert out.startswith("54 entries in 18 files")
 
 
 def test_check_bad_dir_prints_every_problem(tmp_path: Path) -> None:
@@ -100,3 +100,51 @@ def test_ask_refuses_a_broken_dir(tmp_path: Path) -> None:
         out.getvalue().splitlines()[0]
         == f"{tmp_path / 'x.yaml'}:1: missing 'entries' (a list of questions and answers)"
     )
+
+
+def test_ask_explain_shows_terms_candidates_and_evidence() -> None:
+    out = io.StringIO()
+    code = cmd_ask(
+        FAQ_DIR, "skolko stoit dostavka", as_json=False, locale="ru", out=out, explain=True
+    )
+    text = out.getvalue()
+    assert code == 0
+    assert "terms (read as transliterated Cyrillic):" in text
+    assert "ru-delivery-cost" in text
+    assert "(phrasing)" in text
+
+
+def test_check_warns_on_single_phrasing_and_collisions(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "locale: en\nentries:\n"
+        "  - id: a\n    questions: [How much is delivery]\n    answer: A\n"
+        "  - id: b\n    questions: [How much is delivery, Delivery price]\n    answer: B\n",
+        encoding="utf-8",
+    )
+    code, out = run_check(tmp_path)
+    assert code == 0
+    assert "warning: a: only one phrasing" in out
+    assert "collides with b" in out
+    out_io = io.StringIO()
+    assert cmd_check(tmp_path, out_io, strict=True) == 1
+
+
+def test_handoff_phrases_file_extends_the_built_in_list(tmp_path: Path) -> None:
+    (tmp_path / "faq.yaml").write_text(
+        "locale: ru\nentries:\n  - id: a\n    questions: [Как оплатить, Оплата]\n    answer: A\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "handoff.yaml").write_text(
+        "locale: ru\nhandoff_phrases: [позовите старшего смены]\n", encoding="utf-8"
+    )
+    out = io.StringIO()
+    assert cmd_ask(tmp_path, "позовите старшую смену", as_json=True, locale="ru", out=out) == 0
+    assert json.loads(out.getvalue())["kind"] == "handoff"
+
+
+def test_handoff_phrases_are_validated_with_lines(tmp_path: Path) -> None:
+    bad = tmp_path / "handoff.yaml"
+    bad.write_text("locale: ru\nhandoff_phrases:\n  - оператор\n  - [x]\n", encoding="utf-8")
+    code, out = run_check(tmp_path)
+    assert code == 1
+    assert f"{bad}:4: 'handoff_phrases item' must be text" in out

@@ -30,20 +30,27 @@ terms with the question ("как", "how") is not a candidate at all.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from chatserver.core import text
-from chatserver.core.intents import HandoffDetector
+from chatserver.core.intents import HANDOFF_PHRASES, HandoffDetector
 from chatserver.core.models import LOCALES
 from chatserver.errors import ConfigError
 
 MAX_QUESTION_CHARS = 500  # a chat message longer than this is not an FAQ question
 MAX_QUESTION_TERMS = 24  # bounds match() time whatever a visitor pastes
 
-RECALL_WEIGHT = 0.5  # share of recall in the weighted harmonic mean (0.5 = plain F1)
+RECALL_WEIGHT = 0.7  # share of recall in the weighted harmonic mean (0.5 = plain F1)
 KEYWORD_FACTOR = 0.9  # a bare keyword hit is good evidence, a full phrasing is better
+# A question word found only in an entry's answer text explains that much of itself
+# (the answer says "наличными курьеру"; the visitor asks "наличкой курьеру можно?").
+ANSWER_FACTOR = 0.7
+ONE_WORD_RECALL = 0.9  # a one-term question is answered only if it is a whole phrasing
+# A Latin question is read as transliterated Russian/Ukrainian when that reading finds
+# clearly more of its words in the FAQ than the English one does.
+TRANSLIT_GAIN = 1
 # A word no entry of the language uses is rarer than any that one does: it weighs as
 # much as the rarest known term (df = 1).
 OOV_SHARE = 1.0
@@ -97,8 +104,8 @@ class MatchSettings:
         conversation's, when the text does not tell) must beat a native one by this.
     """
 
-    answer_cutoff: float = 70.0
-    suggest_cutoff: float = 45.0
+    answer_cutoff: float = 50.0
+    suggest_cutoff: float = 35.0
     ambiguity_margin: float = 8.0
     max_suggestions: int = 3
     suggest_window: float = 20.0
@@ -143,14 +150,45 @@ Decision = Answer | Suggest | NoMatch | HandoffRequest
 
 
 @dataclass(frozen=True, slots=True)
+class TermMatch:
+    term: str  # a normalized, stemmed question term
+    similar: tuple[tuple[str, float], ...]  # FAQ terms like it, most similar first
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    scored: Scored
+    phrasing: str  # the entry's phrasing (or keyword) the question covers best
+    recall: float  # how much of that phrasing the question covers, 0..1
+    precision: float  # how much of the question the entry explains, 0..1
+    evidence: tuple[str, ...]  # "question term~entry term similarity (where)"
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What ``FaqIndex.explain`` returns: the decision and what led to it."""
+
+    decision: Decision
+    terms: tuple[TermMatch, ...]
+    script: str  # "native", or "translit" when Latin was read as Cyrillic
+    locale: str | None  # the language preferred for the answer
+    handoff: float  # the handoff score (> 0 means a request for a person)
+    unknown: dict[str, float]  # per locale: share of the question's weight the FAQ lacks
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Phrasing:
     entry: int  # index into FaqIndex.entries
     total: float  # sum of its terms' weights (terms are in the postings)
     factor: float  # 1.0 for a question, KEYWORD_FACTOR for a keyword
+    text: str  # as the admin wrote it
 
 
 @dataclass(frozen=True, slots=True)
 class _Query:
+    terms: tuple[str, ...]  # normalized, stemmed question terms
+    script: str  # "native" or "translit" (Latin-typed Cyrillic)
     matches: tuple[dict[int, float], ...]  # per query term: vocabulary id -> similarity
     weights: dict[str, tuple[float, ...]]  # per locale: each query term's weight
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
@@ -169,40 +207,68 @@ class FaqIndex:
     _oov: dict[str, float] = field(repr=False)  # locale -> weight of an unknown word
     _common: dict[str, frozenset[int]] = field(repr=False)  # locale -> too-common terms
     _bags: tuple[frozenset[int], ...] = field(repr=False)  # per entry: all its term ids
+    _answer_bags: tuple[frozenset[int], ...] = field(repr=False)  # terms only its answer has
+    _answer_only: dict[str, frozenset[int]] = field(repr=False)  # locale -> answer-only terms
     _phrasings: tuple[_Phrasing, ...] = field(repr=False)
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
 
     @classmethod
-    def build(cls, entries: Sequence[FaqEntry], settings: MatchSettings | None = None) -> FaqIndex:
+    def build(
+        cls,
+        entries: Sequence[FaqEntry],
+        settings: MatchSettings | None = None,
+        handoff_phrases: Mapping[str, Sequence[str]] | None = None,
+    ) -> FaqIndex:
+        """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
+        list of requests for a person (``intents.HANDOFF_PHRASES``)."""
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
             if entry.id in by_id:
                 raise ConfigError(f"duplicate FAQ id {entry.id!r}: {entry.source}")
             by_id[entry.id] = entry
-        # (entry index, terms, factor) for every question and keyword
-        raw: list[tuple[int, list[str], float]] = []
+        # (entry index, terms, factor, text) for every question and keyword
+        raw: list[tuple[int, list[str], float, str]] = []
         for i, entry in enumerate(entries):
-            raw.extend((i, text.terms(q), 1.0) for q in entry.questions)
-            raw.extend((i, text.terms(k), KEYWORD_FACTOR) for k in entry.keywords)
+            raw.extend((i, text.terms(q), 1.0, q) for q in entry.questions)
+            raw.extend((i, text.terms(k), KEYWORD_FACTOR, k) for k in entry.keywords)
         raw = [r for r in raw if r[1]]
-        vocab = text.Vocabulary(t for _, ts, _ in raw for t in ts)
+        answers = [text.terms(entry.answer) for entry in entries]
+        vocab = text.Vocabulary(
+            [t for _, ts, _, _ in raw for t in ts] + [t for ts in answers for t in ts]
+        )
         bags: list[set[int]] = [set() for _ in entries]
-        for i, ts, _ in raw:
+        for i, ts, _, _ in raw:
             bags[i].update(vocab.index(t) for t in ts)
+        answer_bags = [
+            frozenset(vocab.index(t) for t in ts) - bags[i] for i, ts in enumerate(answers)
+        ]
         # IDF per locale: "как" is common among Russian entries whatever the English ones
         # say, and a locale's weights must not shift when another locale grows.
+        # Words that only answers use get their own document frequency among answers;
+        # they never make a term "common", nor a question "in scope" (see _query).
         doc_freq: dict[str, dict[int, int]] = {}
+        answer_freq: dict[str, dict[int, int]] = {}
         for i, bag in enumerate(bags):
             counts = doc_freq.setdefault(entries[i].locale, {})
             for tid in bag:
                 counts[tid] = counts.get(tid, 0) + 1
+            answer_counts = answer_freq.setdefault(entries[i].locale, {})
+            for tid in answer_bags[i]:
+                answer_counts[tid] = answer_counts.get(tid, 0) + 1
         sizes = {loc: sum(1 for e in entries if e.locale == loc) for loc in doc_freq}
         # Smoothed IDF: a term in every entry still weighs ln 2 rather than nothing.
         idf = {
             loc: {tid: math.log(1.0 + sizes[loc] / df) for tid, df in counts.items()}
             for loc, counts in doc_freq.items()
         }
+        answer_only = {
+            loc: frozenset(tid for tid in answer_freq[loc] if tid not in idf[loc])
+            for loc in doc_freq
+        }
+        for loc, counts in answer_freq.items():
+            for tid, df in counts.items():
+                idf[loc].setdefault(tid, math.log(1.0 + sizes[loc] / df))
         oov = {loc: OOV_SHARE * math.log(1.0 + sizes[loc]) for loc in doc_freq}
         common = {
             loc: frozenset(
@@ -214,12 +280,12 @@ class FaqIndex:
         }
         phrasings: list[_Phrasing] = []
         postings: dict[int, list[tuple[int, float]]] = {}
-        for i, ts, factor in raw:
+        for i, ts, factor, source in raw:
             ids = tuple(vocab.index(t) for t in ts)
             weights = tuple(idf[entries[i].locale][t] for t in ids)
             for tid, weight in zip(ids, weights, strict=True):
                 postings.setdefault(tid, []).append((len(phrasings), weight))
-            phrasings.append(_Phrasing(i, sum(weights), factor))
+            phrasings.append(_Phrasing(i, sum(weights), factor, source))
         return cls(
             entries=tuple(entries),
             settings=settings or DEFAULT_SETTINGS,
@@ -229,9 +295,11 @@ class FaqIndex:
             _oov=oov,
             _common=common,
             _bags=tuple(frozenset(b) for b in bags),
+            _answer_bags=tuple(answer_bags),
+            _answer_only=answer_only,
             _phrasings=tuple(phrasings),
             _postings={k: tuple(v) for k, v in postings.items()},
-            _handoff=HandoffDetector(),
+            _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -243,30 +311,72 @@ class FaqIndex:
     def match(self, question: str, locale: str | None = None) -> Decision:
         """Decide what to do with ``question``; ``locale`` is the conversation's hint."""
         question = question[:MAX_QUESTION_CHARS]
-        parsed = self._query(question)
-        if parsed is None:
+        query = self._parse(question)
+        if query is None:
             return NoMatch()
-        query_terms, query = parsed
-        handoff = self._handoff.score(query_terms, [bool(m) for m in query.matches])
+        handoff = self._handoff.score(query.terms, [bool(m) for m in query.matches])
         if handoff > 0:
             return HandoffRequest(round(handoff, 1))
-        ranked = self._rank(query, self._preferred_locale(question, query, locale))
-        return self._decide(query, ranked)
+        preferred = self._preferred_locale(question, query, locale)
+        return self._decide(query, self._rank(query, preferred), preferred)
 
     def scores(self, question: str, locale: str | None = None) -> list[Scored]:
         """Every entry with a non-zero score, best first (for debugging and tuning)."""
         question = question[:MAX_QUESTION_CHARS]
-        parsed = self._query(question)
-        if parsed is None:
+        query = self._parse(question)
+        if query is None:
             return []
-        return self._rank(parsed[1], self._preferred_locale(question, parsed[1], locale))
+        return self._rank(query, self._preferred_locale(question, query, locale))
+
+    def explain(self, question: str, locale: str | None = None, limit: int = 5) -> Explanation:
+        """Why ``match`` decides what it does: the terms, the language, the candidates."""
+        question = question[:MAX_QUESTION_CHARS]
+        decision = self.match(question, locale)
+        query = self._parse(question)
+        if query is None:
+            return Explanation(decision, (), "native", None, 0.0, {}, ())
+        handoff = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        preferred = self._preferred_locale(question, query, locale)
+        terms = tuple(
+            TermMatch(
+                term,
+                tuple(
+                    (self._vocab.terms[t], round(sim, 2))
+                    for t, sim in sorted(found.items(), key=lambda kv: -kv[1])[:4]
+                ),
+            )
+            for term, found in zip(query.terms, query.matches, strict=True)
+        )
+        candidates = tuple(
+            self._evidence(query, scored) for scored in self._rank(query, preferred)[:limit]
+        )
+        unknown = {loc: round(share, 2) for loc, share in query.unknown.items()}
+        return Explanation(
+            decision, terms, query.script, preferred, round(handoff, 1), unknown, candidates
+        )
 
     # --- internals ------------------------------------------------------------------
 
-    def _query(self, question: str) -> tuple[list[str], _Query] | None:
+    def _parse(self, question: str) -> _Query | None:
+        """The question as terms; a Latin one is also read as transliterated Cyrillic,
+        and that reading wins when it finds clearly more of its words in the FAQ."""
+        native = self._query(text.content_words(question), "native")
+        if not self._cyrillic or text.detect_locale(question) != "en":
+            return native
+        if native is not None and all(native.matches):
+            return native  # every word is one the FAQ knows: it is English
+        latin = " ".join(text.translit(w) or w for w in text.words(question))
+        best, best_known = native, _strong(native)
+        for variant in (latin, text.translit_uk(latin)):
+            query = self._query(text.content_words(variant), "translit")
+            if _strong(query) >= best_known + TRANSLIT_GAIN:
+                best, best_known = query, _strong(query)
+        return best
+
+    def _query(self, words: list[str], script: str) -> _Query | None:
         query_terms: list[str] = []
         matches: list[dict[int, float]] = []
-        for word in text.content_words(question):
+        for word in words:
             term = text.stem(word)
             if term in query_terms:
                 continue
@@ -285,18 +395,29 @@ class FaqIndex:
             oov = self._oov[loc]
             known = [[idf[t] for t in found if t in idf] for found in matches]
             weights[loc] = tuple(max(k, default=oov) for k in known)
-            unknown_weight = sum(w for k, w in zip(known, weights[loc], strict=True) if not k)
+            # A word only some answer mentions ("дома") is evidence for that entry but
+            # does not bring the question into scope: it counts as unknown here.
+            asked = self._answer_only[loc]
+            unknown_weight = sum(
+                w
+                for found, w in zip(matches, weights[loc], strict=True)
+                if all(t not in idf or t in asked for t in found)
+            )
             unknown[loc] = unknown_weight / sum(weights[loc])
         best_sim: dict[int, float] = {}
         for found in matches:
             for tid, sim in found.items():
                 if sim > best_sim.get(tid, 0.0):
                     best_sim[tid] = sim
-        return query_terms, _Query(tuple(matches), weights, unknown, best_sim)
+        return _Query(tuple(query_terms), script, tuple(matches), weights, unknown, best_sim)
+
+    @property
+    def _cyrillic(self) -> bool:
+        return "ru" in self._idf or "uk" in self._idf
 
     def _preferred_locale(self, question: str, query: _Query, hint: str | None) -> str | None:
         hint = hint[:2].lower() if hint else None
-        detected = text.detect_locale(question)
+        detected = None if query.script == "translit" else text.detect_locale(question)
         if detected is not None:
             return detected
         # Cyrillic without telltale letters: words only one language has get a vote.
@@ -309,7 +430,45 @@ class FaqIndex:
         cyrillic = sorted(("ru", "uk"), key=lambda loc: (votes[loc], loc == hint), reverse=True)
         if votes[cyrillic[0]] > votes[cyrillic[1]]:
             return cyrillic[0]
+        if query.script == "translit" and hint not in ("ru", "uk"):
+            return "ru"  # Latin-typed Cyrillic in an English conversation: most often Russian
         return hint
+
+    def _evidence(self, query: _Query, scored: Scored) -> Candidate:
+        """Recall, precision and the matched terms behind one candidate's score."""
+        i = self.entries.index(scored.entry)
+        best_text, best_recall = "", 0.0
+        for p, phrasing in enumerate(self._phrasings):
+            if phrasing.entry != i:
+                continue
+            got = sum(
+                w * query.best_sim[t]
+                for t, postings in self._postings.items()
+                if t in query.best_sim
+                for q, w in postings
+                if q == p
+            )
+            recall = got / phrasing.total * phrasing.factor
+            if recall > best_recall:
+                best_text, best_recall = phrasing.text, recall
+        evidence = []
+        for term, found in zip(query.terms, query.matches, strict=True):
+            hits = [(sim, t, "phrasing") for t, sim in found.items() if t in self._bags[i]]
+            hits += [
+                (sim * ANSWER_FACTOR, t, "answer")
+                for t, sim in found.items()
+                if t in self._answer_bags[i]
+            ]
+            if hits:
+                sim, t, where = max(hits)
+                evidence.append(f"{term}~{self._vocab.terms[t]} {sim:.2f} ({where})")
+        return Candidate(
+            scored,
+            best_text,
+            round(best_recall, 2),
+            round(self._precision(query, i), 2),
+            tuple(evidence),
+        )
 
     def _rank(self, query: _Query, preferred: str | None) -> list[Scored]:
         # Recall of every phrasing sharing a term, accumulated along the postings.
@@ -342,16 +501,34 @@ class FaqIndex:
         ranked.sort(key=lambda s: (-s.score, -s.entry.priority, s.entry.id))
         return ranked
 
+    def _best_recall(self, query: _Query, entry: FaqEntry) -> float:
+        """The largest share of one of ``entry``'s phrasings that the question covers."""
+        i = self.entries.index(entry)
+        covered: dict[int, float] = {}
+        for tid, sim in query.best_sim.items():
+            for p, weight in self._postings.get(tid, ()):
+                if self._phrasings[p].entry == i:
+                    covered[p] = covered.get(p, 0.0) + weight * sim
+        return max((v / self._phrasings[p].total for p, v in covered.items()), default=0.0)
+
     def _precision(self, query: _Query, entry: int) -> float:
         """Share of the question's weight that the entry's terms (any phrasing) explain."""
         bag = self._bags[entry]
+        answers = self._answer_bags[entry]
         weights = query.weights[self.entries[entry].locale]
         explained = 0.0
         for found, weight in zip(query.matches, weights, strict=True):
-            explained += weight * max((s for t, s in found.items() if t in bag), default=0.0)
+            explained += weight * max(
+                (
+                    s if t in bag else s * ANSWER_FACTOR
+                    for t, s in found.items()
+                    if t in bag or t in answers
+                ),
+                default=0.0,
+            )
         return explained / sum(weights)
 
-    def _decide(self, query: _Query, ranked: list[Scored]) -> Decision:
+    def _decide(self, query: _Query, ranked: list[Scored], preferred: str | None) -> Decision:
         s = self.settings
         if not ranked:
             return NoMatch()
@@ -361,11 +538,31 @@ class FaqIndex:
         # Only one language per decision: the same answer in ru and uk is not a choice.
         rivals = [r for r in ranked[1:] if r.entry.locale == top.entry.locale]
         close = [r for r in rivals if r.score > top.score - s.ambiguity_margin]
-        if top.score >= s.answer_cutoff and not close:
+        # An answer in another language than the visitor's, when the FAQ has that
+        # language, is a wrong answer even if it is the right topic: offer it instead.
+        native = preferred is None or preferred not in self._idf or top.entry.locale == preferred
+        # A one-word question ("пароль") that is only part of a phrasing is a topic,
+        # not a question: it gets suggestions unless it is a whole phrasing or keyword.
+        whole = len(query.terms) > 1 or self._best_recall(query, top.entry) >= ONE_WORD_RECALL
+        if top.score >= s.answer_cutoff and not close and native and whole:
             return Answer(top.entry, top.score)
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
+
+
+def _strong(query: _Query | None) -> int:
+    """How many of a reading's terms the FAQ knows well (a typo, not a guess)."""
+    if query is None:
+        return 0
+    return sum(1 for found in query.matches if any(s >= 0.8 for s in found.values()))
+
+
+def _merge_phrases(extra: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    merged = {loc: tuple(phrases) for loc, phrases in HANDOFF_PHRASES.items()}
+    for loc, phrases in (extra or {}).items():
+        merged[loc] = tuple(dict.fromkeys((*merged.get(loc, ()), *phrases)))
+    return merged
 
 
 def _combine(recall: float, precision: float) -> float:
@@ -395,3 +592,30 @@ def decision_to_json(decision: Decision) -> dict[str, object]:
             }
         case HandoffRequest(score=score):
             return {"kind": "handoff", "id": None, "score": score, "suggestions": []}
+
+
+def lint(index: FaqIndex) -> list[tuple[FaqEntry, str]]:
+    """Admin warnings (entry, message): a phrasing that another entry of the same
+    language answers or rivals (the bot will hesitate or answer wrongly), and an entry
+    with a single phrasing (visitors word things many ways)."""
+    warnings: list[tuple[FaqEntry, str]] = []
+    margin = index.settings.ambiguity_margin
+    for entry in index.entries:
+        if len(entry.questions) == 1:
+            warnings.append((entry, "only one phrasing; add two or three ways visitors ask"))
+        for question in entry.questions:
+            ranked = [
+                s for s in index.scores(question, entry.locale) if s.entry.locale == entry.locale
+            ]
+            own = next((s.score for s in ranked if s.entry.id == entry.id), 0.0)
+            for rival in ranked:
+                if rival.entry.id != entry.id and rival.score > own - margin:
+                    warnings.append(
+                        (
+                            entry,
+                            f"phrasing {question!r} collides with {rival.entry.id} "
+                            f"({rival.score:.1f} vs {own:.1f})",
+                        )
+                    )
+                    break
+    return warnings

@@ -108,11 +108,75 @@ _ALIASES = {
     "пжлст": "пожалуйста",
     "пж": "пожалуйста",
     "спс": "спасибо",
+    "скок": "сколько",
+    "скільки": "скільки",
+    "ноут": "ноутбук",
+    "ноуты": "ноутбуки",
+    "ноута": "ноутбука",
+    "комп": "компьютер",
+    "тел": "телефон",
+    "мобила": "телефон",
+    "промик": "промокод",
+    "промік": "промокод",
+    "тыщ": "тысяч",
+    "тыщи": "тысячи",
+    "наличка": "наличные",
+    "наличкой": "наличными",
+    "налик": "наличные",
+    "инет": "интернет",
     "u": "you",
     "ur": "your",
     "pls": "please",
     "thx": "thanks",
+    "wheres": "where",
+    "whats": "what",
+    "cant": "cannot",
+    "im": "i",
 }
+
+
+# Latin-typed Russian/Ukrainian ("za skolko dney privezete"): digraphs first, then
+# letters. One scheme serves both languages; the fuzzy term match absorbs the rest
+# ("и"/"і", "ы"/"и"), and ``translit_uk`` gives the Ukrainian reading of i and y.
+_TRANSLIT_DIGRAPHS = (
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "е"),
+    ("ye", "е"),
+    ("je", "е"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("ey", "ей"),
+    ("ay", "ай"),
+    ("oy", "ой"),
+    ("uy", "уй"),
+)
+_TRANSLIT_LETTERS = str.maketrans("abvgdezijklmnoprstufhcywx'q", "абвгдезийклмнопрстуфхцывкьк")
+_TRANSLIT_UK = str.maketrans("иы", "іи")
+
+
+@functools.lru_cache(maxsize=16_384)
+def translit(word: str) -> str:
+    """A Latin-typed Russian word in Cyrillic ("dostavka" -> "доставка"); "" if not Latin."""
+    if not word.isascii() or not word.isalpha():
+        return ""
+    for latin, cyrillic in _TRANSLIT_DIGRAPHS:
+        word = word.replace(latin, cyrillic)
+    return word.translate(_TRANSLIT_LETTERS)
+
+
+def translit_uk(cyrillic: str) -> str:
+    """The Ukrainian reading of a ``translit`` result ("skilky" -> "скілки")."""
+    return cyrillic.translate(_TRANSLIT_UK)
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,105 @@
+"""FAQ matching speed: p50/p99 of one match() against 1,000 entries, and index build
+time for 10,000 entries, on one core.
+
+    .venv/bin/python bench/faq_speed.py
+
+Entries are synthetic but shaped like real ones: three phrasings of 3-6 words drawn
+with a Zipf-like skew from a 6,000-word Cyrillic/Latin vocabulary, plus keywords and a
+20-word answer. Questions are distinct perturbed phrasings (a dropped word, a typo, a
+word form) plus the evaluation set's visitor questions, so the per-word caches start
+cold for every new word, as they would on a live server. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatserver.core.faq import FaqEntry, FaqIndex  # noqa: E402
+
+SYLLABLES = "ко ра ст ва ли ни до пе ре ка то му за по ло ми sa ri to ne ka mo lu pe".split()  # noqa: SIM905
+
+
+def make_vocab(rng: random.Random, n: int) -> list[str]:
+    words: set[str] = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def make_entries(rng: random.Random, vocab: list[str], n: int) -> list[FaqEntry]:
+    weights = [1.0 / (i + 1) ** 0.8 for i in range(len(vocab))]
+    entries = []
+    for i in range(n):
+        phrasings = [
+            " ".join(rng.choices(vocab, weights, k=rng.randint(3, 6))) + "?" for _ in range(3)
+        ]
+        entries.append(
+            FaqEntry(
+                id=f"e{i}",
+                locale=("ru", "uk", "en")[i % 3],
+                category="bench",
+                questions=tuple(phrasings),
+                answer=" ".join(rng.choices(vocab, weights, k=20)),
+                keywords=tuple(rng.choices(vocab, k=2)),
+            )
+        )
+    return entries
+
+
+def perturb(rng: random.Random, phrasing: str) -> str:
+    words = phrasing.rstrip("?").split()
+    if len(words) > 3:
+        words.pop(rng.randrange(len(words)))
+    k = rng.randrange(len(words))
+    w = words[k]
+    if len(w) > 4:
+        j = rng.randrange(1, len(w) - 1)
+        words[k] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]  # swap two letters
+    return "подскажите " + " ".join(words) + "?"
+
+
+def main() -> int:
+    rng = random.Random(7)
+    vocab = make_vocab(rng, 6000)
+    big = make_entries(rng, vocab, 10_000)
+    started = time.perf_counter()
+    FaqIndex.build(big)
+    build_10k = time.perf_counter() - started
+
+    entries = big[:1000]
+    index = FaqIndex.build(entries)
+    questions = [perturb(rng, rng.choice(e.questions)) for e in entries for _ in range(2)]
+    eval_file = ROOT / "tests" / "faq_eval" / "questions.yaml"
+    if eval_file.is_file():
+        import yaml
+
+        data = yaml.safe_load(eval_file.read_text(encoding="utf-8"))
+        questions += [str(q["text"]) for q in data["questions"]]
+    timings = []
+    for q in questions:
+        t = time.perf_counter()
+        index.match(q, "ru")
+        timings.append((time.perf_counter() - t) * 1000)
+    timings.sort()
+    report = {
+        "entries": len(entries),
+        "questions": len(questions),
+        "match_p50_ms": round(statistics.median(timings), 3),
+        "match_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+        "match_max_ms": round(timings[-1], 3),
+        "build_10k_entries_s": round(build_10k, 2),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
