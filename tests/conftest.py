@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from aiohttp.test_utils import TestServer
 from chatserver.config import Settings, load_settings
 from chatserver.web.app import create_app
 from tests.helpers import VisitorClient
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FAQ = ROOT / "faq_data"
@@ -65,3 +67,23 @@ async def visitors() -> AsyncIterator[Callable[[TestServer], VisitorClient]]:
     yield make
     for client in made:
         await client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server (AOF on) for the whole session; started on first use.
+
+    Tests share it and keep apart by key prefix (``redis_prefix``).
+    """
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of this test's own, so that tests never see each other's keys."""
+    return f"t{uuid.uuid4().hex}:"

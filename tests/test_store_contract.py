@@ -24,9 +24,10 @@ from chatserver.core.models import (
 from chatserver.errors import ConflictError, NotFoundError
 from chatserver.ids import new_id
 from chatserver.store.base import Deadline, Store, Workload
+from chatserver.store.redis import RedisStore
 from chatserver.store.sqlite import SqliteStore
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "redis"]
 
 OpenStore = Callable[[], Awaitable[Store]]
 
@@ -35,10 +36,15 @@ OpenStore = Callable[[], Awaitable[Store]]
 async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
     """Opens a store on the same underlying data each time it is called (a 'restart')."""
     opened: list[Store] = []
+    if request.param == "redis":  # started only when a Redis test runs
+        redis_url = request.getfixturevalue("redis_server").url
+        redis_prefix = request.getfixturevalue("redis_prefix")
 
     async def open_() -> Store:
         if request.param == "sqlite":
             store: Store = SqliteStore(tmp_path / "db.sqlite3")
+        elif request.param == "redis":
+            store = RedisStore(redis_url, prefix=redis_prefix)
         else:  # pragma: no cover
             raise AssertionError(request.param)
         await store.open()
@@ -451,3 +457,11 @@ async def test_last_conversation(store: Store) -> None:
     closed = await store.last_conversation(first.visitor_id)
     assert closed is not None and closed.state is ConversationState.CLOSED
     assert await store.last_conversation(new_id()) is None
+
+
+async def test_updating_an_agent_keeps_their_last_assignment(store: Store) -> None:
+    await store.create_agent(agent("olena"))
+    queued = await queued_conversation(store)
+    await store.assign(queued.id, agent("olena"), now=300.0)
+    await store.update_agent("olena", status=AgentStatus.AWAY, max_chats=4)
+    assert (await store.workloads())["olena"] == Workload(1, 300.0)

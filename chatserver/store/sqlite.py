@@ -355,10 +355,12 @@ class SqliteStore:
                 status=current.status if status is None else status,
                 token_version=current.token_version + (1 if bump_token_version else 0),
             )
-            db.execute("DELETE FROM agents WHERE username = ?", (username,))
+            # UPDATE, not delete-and-insert: columns outside Agent (last_assigned_at) stay.
             db.execute(
-                f"INSERT INTO agents ({_AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _agent_row(updated),
+                "UPDATE agents SET name = ?, role = ?, max_chats = ?, departments = ?,"
+                " password_hash = ?, disabled = ?, status = ?, token_version = ?"
+                " WHERE username = ?",
+                (*_agent_row(updated)[1:6], *_agent_row(updated)[7:], username),
             )
             return updated
 

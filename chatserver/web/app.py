@@ -31,6 +31,7 @@ from chatserver.realtime.visitor import VisitorNamespace
 from chatserver.routing_service import RoutingOptions, RoutingService
 from chatserver.services import ChatService, ServiceOptions
 from chatserver.store.base import Store
+from chatserver.store.redis import RedisStore
 from chatserver.store.sqlite import SqliteStore
 from chatserver.tokens import AgentTokens, TokenSigner, load_or_create_secret
 from chatserver.web import keys, routes
@@ -49,6 +50,8 @@ def build_store(settings: Settings) -> Store:
             settings.storage.data_dir / "chatserver.sqlite3",
             synchronous=settings.storage.sqlite_synchronous,
         )
+    if backend == "redis":
+        return RedisStore(settings.storage.redis_url, prefix=settings.storage.redis_prefix)
     raise ConfigError(f"storage.backend {backend!r} is not available in this version")
 
 
