@@ -119,6 +119,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
     log.info("FAQ: %d entries from %s", len(faq.index), settings.faq.dir)
     await store.open()
+    health = await store.health()
+    persistence = health.get("persistence")
+    if isinstance(persistence, dict) and not any(persistence.values()):
+        # Without AOF or snapshots a Redis restart loses every acknowledged message.
+        log.warning(
+            "Redis persistence is off (no AOF, no RDB): a Redis restart loses all chats; "
+            "enable appendonly yes with appendfsync everysec (see README, Redis)"
+        )
     signer = TokenSigner(
         load_or_create_secret(settings.security.secret_key, settings.storage.data_dir)
     )

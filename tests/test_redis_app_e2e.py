@@ -1,0 +1,68 @@
+"""The server on the Redis backend (one process): the same behaviour as on SQLite."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from chatserver.config import Settings
+from tests.conftest import StartServer, make_settings
+from tests.helpers import AgentClient, VisitorClient
+from tests.redis_server import RedisServer
+from tests.test_handoff_e2e import World, handoff
+
+
+def redis_settings(tmp_path: Path, server: RedisServer, prefix: str) -> Settings:
+    return make_settings(
+        tmp_path / "data",
+        **{
+            "storage.backend": "redis",
+            "storage.redis_url": server.url,
+            "storage.redis_prefix": prefix,
+        },
+    )
+
+
+async def test_chat_and_handoff_on_redis(
+    start_server: StartServer, tmp_path: Path, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    server = await start_server(redis_settings(tmp_path, redis_server, redis_prefix))
+    w = World(server)
+    try:
+        olena: AgentClient = await w.agent("olena")
+        visitor: VisitorClient = await w.visitor()
+        _, reply = await visitor.ask("Сколько идёт доставка?")
+        assert reply["faq_id"] == "ru-delivery-time"
+        conversation = await handoff(visitor)
+        assert conversation["agent"] == {"name": "Olena"}
+        view = await olena.wait_assigned()
+        assert [m["author"]["kind"] for m in view["messages"]] == [
+            "visitor",
+            "bot",
+            "system",
+        ]
+        assert (await olena.reply(view["conversation"]["id"], "Здравствуйте!"))["ok"]
+        await visitor.wait_for("message", lambda m: m["author"]["kind"] == "agent")
+    finally:
+        await w.close()
+
+
+async def test_server_warns_when_redis_persistence_is_off(
+    start_server: StartServer,
+    tmp_path: Path,
+    redis_server: RedisServer,
+    redis_prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    admin = aioredis.from_url(redis_server.url)
+    await admin.config_set("appendonly", "no")
+    try:
+        with caplog.at_level(logging.WARNING, logger="chatserver"):
+            await start_server(redis_settings(tmp_path, redis_server, redis_prefix))
+        assert "Redis persistence is off" in caplog.text
+    finally:
+        await admin.config_set("appendonly", "yes")
+        await admin.aclose()
