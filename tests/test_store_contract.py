@@ -465,3 +465,11 @@ async def test_updating_an_agent_keeps_their_last_assignment(store: Store) -> No
     await store.assign(queued.id, agent("olena"), now=300.0)
     await store.update_agent("olena", status=AgentStatus.AWAY, max_chats=4)
     assert (await store.workloads())["olena"] == Workload(1, 300.0)
+
+
+async def test_saving_a_visitor_without_name_keeps_the_known_one(store: Store) -> None:
+    visitor = Visitor(id=new_id(), created_at=1.0, name="Ivan", email="a@example.com")
+    await store.save_visitor(visitor, now=1.0)
+    await store.save_visitor(Visitor(id=visitor.id, created_at=2.0, email="b@example.com"), now=2.0)
+    again = await store.get_visitor(visitor.id)
+    assert again is not None and (again.name, again.email) == ("Ivan", "b@example.com")
