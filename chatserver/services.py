@@ -48,11 +48,29 @@ class VisitorIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedConversation:
+    """The visitor's latest conversation when it has ended: shown again after a reload,
+    with its rating prompt if it has not been rated yet."""
+
+    conversation: Conversation
+    messages: list[Message]
+    rating: Rating | None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "conversation": self.conversation.to_wire(),
+            "messages": [m.to_wire() for m in self.messages],
+            "rating": None if self.rating is None else self.rating.to_wire(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class VisitorSession:
     identity: VisitorIdentity
     token: str
     conversation: Conversation | None
     messages: list[Message]
+    last_closed: ClosedConversation | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -60,6 +78,7 @@ class VisitorSession:
             "visitor_id": self.identity.visitor_id,
             "conversation": None if self.conversation is None else self.conversation.to_wire(),
             "messages": [m.to_wire() for m in self.messages],
+            "last_closed": None if self.last_closed is None else self.last_closed.to_wire(),
         }
 
 
@@ -113,8 +132,17 @@ class ChatService:
         if conversation is not None and conversation.state is ConversationState.QUEUED:
             # A page reload while waiting must show the place in line at once.
             conversation = await self.routing.with_standing(conversation)
+        last_closed = None
+        if conversation is None:
+            last = await self.store.last_conversation(visitor_id)
+            if last is not None and last.closed_at is not None:
+                last_closed = ClosedConversation(
+                    last,
+                    await self.store.get_messages(last.id, limit=self.options.history_page_size),
+                    await self.store.get_rating(last.id),
+                )
         return VisitorSession(
-            identity, self.signer.visitor_token(visitor_id), conversation, messages
+            identity, self.signer.visitor_token(visitor_id), conversation, messages, last_closed
         )
 
     async def post_visitor_message(self, identity: VisitorIdentity, send: SendMessage) -> Message:

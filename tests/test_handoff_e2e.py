@@ -399,3 +399,30 @@ async def test_reconnecting_while_queued_shows_the_place_at_once(world: MakeWorl
     assert resumed["conversation"]["state"] == "queued"
     assert resumed["conversation"]["queue_position"] == 1
     assert resumed["conversation"]["wait_seconds"] == 300
+
+
+async def test_a_closed_chat_comes_back_with_its_rating_prompt(world: MakeWorld) -> None:
+    w = await world()
+    olena = await w.agent("olena")
+    visitor = await w.visitor()
+    session = visitor.events("session")[0]
+    assert session["last_closed"] is None
+    await handoff(visitor)
+    cid = (await olena.wait_assigned())["conversation"]["id"]
+    await olena.call("close", {"conversation_id": cid})
+    await visitor.wait_for("conversation", is_state("closed"))
+    await visitor.close()
+
+    later = VisitorClient(w.url)
+    w.clients.append(later)
+    resumed = await later.connect({"token": session["token"]})
+    assert resumed["conversation"] is None
+    closed = resumed["last_closed"]
+    assert closed["conversation"]["id"] == cid and closed["conversation"]["state"] == "closed"
+    assert closed["rating"] is None
+    assert closed["messages"][-1]["text"] == bot.text("closed", "ru")
+    assert (await later.call("rate", {"score": 5}))["recorded"]
+    third = VisitorClient(w.url)
+    w.clients.append(third)
+    rated = await third.connect({"token": session["token"]})
+    assert rated["last_closed"]["rating"]["score"] == 5

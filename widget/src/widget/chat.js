@@ -212,6 +212,12 @@ export class Chat {
       // It ended while this page was away (the close event was missed).
       current.state = "closed";
       this.changed();
+    } else if (!current && session.last_closed) {
+      // A fresh page: show the chat that ended, and its rating prompt if still unrated.
+      const closed = session.last_closed;
+      this.upsert(closed.conversation);
+      for (const m of closed.messages) this.merge(m, false);
+      if (closed.rating) this.rated.set(closed.conversation.id, closed.rating.score);
     }
     this.initialLoad = false;
     this.changed();
