@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import scaleout
 import servers
 
 VISITORS_SCRIPT = Path(__file__).resolve().parent / "visitors.py"
@@ -222,6 +223,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle", type=int, help="idle visitors for the memory phase (1000)")
     parser.add_argument("--faq-dir", type=Path, default=servers.ROOT / "faq_data")
     parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="instead: one chatserver process on Redis against two (bench/scaleout.py)",
+    )
+    parser.add_argument(
         "--echo-deflate",
         choices=("match", "on", "off"),
         default="match",
@@ -268,8 +274,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chatserver-bench-") as work_dir:
         cfg.work_dir = Path(work_dir)
         try:
-            run(cfg, report)
-        except (RunFailed, servers.ServerFailed) as exc:
+            if cfg.scale_out:
+                scaleout.run(cfg, report)
+            else:
+                run(cfg, report)
+        except (RunFailed, servers.ServerFailed, RuntimeError, subprocess.TimeoutExpired) as exc:
             log(f"run failed: {exc}")
             report["failed"] = str(exc)
             status = 1

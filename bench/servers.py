@@ -8,6 +8,7 @@ kept by the allocator and reused, which would hide the next 1,000.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -118,9 +119,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running(
-    kind: str, work_dir: Path, faq_dir: Path, tag: str, *, deflate: bool = True
+    kind: str,
+    work_dir: Path,
+    faq_dir: Path,
+    tag: str,
+    *,
+    deflate: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """A healthy server of ``kind`` ("echo" or "full"); logs go to ``work_dir/tag.log``."""
+    """A healthy server of ``kind`` ("echo" or "full"); logs go to ``work_dir/tag.log``;
+    ``env`` is added to the inherited environment (``CHATSERVER_*`` settings)."""
     port = free_port()
     data_dir = work_dir / f"{tag}-data"
     data_dir.mkdir()
@@ -132,6 +140,7 @@ def running(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
         try:
             url = f"http://{HOST}:{port}"

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--faq-dir", type=Path)
     serve.add_argument("--log-level", default="INFO")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port (SO_REUSEPORT); needs storage.backend = redis,"
+        " and clients on websocket only (a long-polling session must stay on one process)",
+    )
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
 
     faq = sub.add_parser("faq", help="check or query the FAQ files")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
@@ -78,12 +87,18 @@ def settings_from(args: argparse.Namespace, environ: dict[str, str]) -> Settings
     return load_settings(config, environ=environ, overrides=overrides)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     from chatserver.web.app import create_app
 
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.server.host, settings.server.port, shutdown_timeout=5)
+    site = web.TCPSite(
+        runner,
+        settings.server.host,
+        settings.server.port,
+        shutdown_timeout=5,
+        reuse_port=True if reuse_port else None,
+    )
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -100,6 +115,92 @@ async def serve(settings: Settings) -> None:
         await runner.cleanup()
 
 
+# A worker that has not said "listening" by then is stuck (start-up takes a second or two).
+WORKER_START_TIMEOUT = 30.0
+WORKER_STOP_TIMEOUT = 15.0
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def supervise(settings: Settings, workers: int, argv: Sequence[str]) -> int:
+    """``serve --workers N``: N worker processes listening on one port with SO_REUSEPORT
+    (the kernel spreads connections over them); state is shared through Redis. Exits when
+    signalled (stopping the workers) or when any worker exits (stopping the others, exit
+    1): restarting is left to the service manager."""
+    if settings.storage.backend != "redis":
+        raise ConfigError('--workers needs storage.backend = "redis": workers share state')
+    host = settings.server.host
+    # Port 0 must mean one port for all: pick it here (another program could take it in
+    # between; then the workers fail to bind and this exits 1).
+    port = settings.server.port or _free_port(host)
+    extra = ["--port", str(port), "--workers", "1", "--reuse-port"]
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "chatserver",
+            *argv,
+            *extra,
+            stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def started(proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            if line.startswith(b"chatserver listening on "):
+                return
+        raise ConfigError(f"worker {proc.pid} exited before listening")
+
+    async def drain(proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while await proc.stdout.read(65536):
+            pass
+
+    code = 0
+    drains: list[asyncio.Task[None]] = []
+    try:
+        async with asyncio.timeout(WORKER_START_TIMEOUT):
+            await asyncio.gather(*(started(p) for p in procs))
+        log.info("%d workers: %s", workers, ", ".join(str(p.pid) for p in procs))
+        print(f"chatserver listening on http://{host}:{port}", flush=True)
+        drains += [asyncio.create_task(drain(p)) for p in procs]
+        exits = [asyncio.create_task(p.wait()) for p in procs]
+        signalled = asyncio.create_task(stop.wait())
+        await asyncio.wait([signalled, *exits], return_when=asyncio.FIRST_COMPLETED)
+        if not signalled.done():
+            log.error("a worker exited; stopping the others")
+            code = 1
+        signalled.cancel()
+    except (TimeoutError, ConfigError):
+        log.error("the workers did not all start")
+        code = 1
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                async with asyncio.timeout(WORKER_STOP_TIMEOUT):
+                    await proc.wait()
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        await asyncio.gather(*drains)  # they end with the workers' stdout
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -112,7 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         try:
-            asyncio.run(serve(settings))
+            if args.workers < 1:
+                raise ConfigError("--workers must be at least 1")
+            if args.workers > 1:
+                given = list(sys.argv[1:] if argv is None else argv)
+                return asyncio.run(supervise(settings, args.workers, given))
+            asyncio.run(serve(settings, reuse_port=args.reuse_port))
         except ConfigError as exc:
             print(f"chatserver: configuration error: {exc.message}", file=sys.stderr)
             return 2

@@ -52,6 +52,12 @@ class StorageSettings:
     sqlite_synchronous: str = "normal"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "chatserver:"
+    # Redis backend, several processes: each process refreshes its agents' connections
+    # this often; a process killed without a goodbye has its connections expire after
+    # the timeout (then the agent's grace period starts). The timeout spans a few beats,
+    # so that one slow beat (a busy process, a Redis restart) does not sign anyone out.
+    presence_heartbeat_seconds: float = 5.0
+    presence_timeout_seconds: float = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,8 @@ _POSITIVE = {
     ("routing", "max_queue_wait_seconds"),
     ("routing", "agent_grace_seconds"),
     ("routing", "no_reply_seconds"),
+    ("storage", "presence_heartbeat_seconds"),
+    ("storage", "presence_timeout_seconds"),
 }
 
 

@@ -108,7 +108,7 @@ class RoutingService:
     async def loads(self) -> tuple[dict[str, Agent], list[routing.AgentLoad]]:
         agents = {a.username: a for a in await self.store.list_agents() if not a.disabled}
         work = await self.store.workloads()
-        connected = self.presence.connected()
+        connected = await self.presence.connected()
         loads = [
             routing.AgentLoad(
                 username=a.username,
@@ -230,7 +230,9 @@ class RoutingService:
         standings = await self.standings()
         for cid, standing in standings.items():
             told = (standing.position, standing.wait_seconds)
-            if self._told.get(cid) == told:
+            # A chat queued between the two reads (by another process, or a concurrent
+            # handoff) is told by the publish that its own handoff triggers.
+            if cid not in queue or self._told.get(cid) == told:
                 continue
             self._told[cid] = told
             conversation = replace(
@@ -311,24 +313,32 @@ class RoutingService:
     # --- presence and deadlines -------------------------------------------------------
 
     async def agent_connected(self, agent: Agent, sid: str) -> None:
-        first = self.presence.add(agent.username, sid)
+        first = await self.presence.add(agent.username, sid)
         await self.store.clear_deadline(GRACE, agent.username)
         if first and agent.status is AgentStatus.ONLINE:
             await self.dispatch()
 
     async def agent_disconnected(self, username: str, sid: str) -> None:
-        if self.presence.remove(username, sid):
+        if await self.presence.remove(username, sid):
             await self.store.set_deadline(
                 GRACE, username, self.clock() + self.options.grace_seconds
             )
             await self.publish_queue()  # estimates depend on who is online
+
+    async def agent_expired(self, username: str) -> None:
+        """The agent's last connection expired (its process died without a goodbye, see
+        ``chatserver.presence_redis``): their grace period starts, unless one runs."""
+        await self.store.set_deadline(
+            GRACE, username, self.clock() + self.options.grace_seconds, keep_existing=True
+        )
+        await self.publish_queue()
 
     async def recover(self) -> None:
         """After a start, nobody is connected yet: agents holding chats get their grace
         period (unless one is already running, which keeps its original end)."""
         now = self.clock()
         for username, work in (await self.store.workloads()).items():
-            if work.active_chats and not self.presence.is_connected(username):
+            if work.active_chats and not await self.presence.is_connected(username):
                 await self.store.set_deadline(
                     GRACE, username, now + self.options.grace_seconds, keep_existing=True
                 )
@@ -363,7 +373,7 @@ class RoutingService:
             log.warning("unknown deadline kind %r", deadline.kind)
 
     async def _agent_gone(self, username: str) -> None:
-        if self.presence.is_connected(username):
+        if await self.presence.is_connected(username):
             return
         chats = await self.store.agent_conversations(username)
         for conversation in chats:

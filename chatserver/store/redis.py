@@ -121,6 +121,13 @@ KEY_LAYOUT: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "agent_chats": ("agent:{}:chats", "set", "ids of the agent's assigned conversations"),
     "deadlines": ("deadlines", "zset", "'kind\\x1fkey' scored by due_at"),
+    "presence": (
+        "presence:{}",
+        "zset",
+        "the agent's live connections '<process_id>:<sid>' scored by expiry"
+        " (chatserver.presence_redis)",
+    ),
+    "presence_agents": ("presence_agents", "set", "usernames that have a presence zset"),
     "handled": (
         "handled",
         "zset",
@@ -192,6 +199,13 @@ class Keys:
 
     def agent_chats(self, username: str) -> str:
         return self._key("agent_chats", username)
+
+    @property
+    def presence_agents(self) -> str:
+        return self._key("presence_agents")
+
+    def presence(self, username: str) -> str:
+        return self._key("presence", username)
 
 
 def _lua_str(text: str) -> str:

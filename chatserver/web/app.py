@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 import zoneinfo
 from collections.abc import AsyncIterator
 
+import socketio
 from aiohttp import web
 
 from chatserver.agent_service import AgentService
@@ -22,7 +26,8 @@ from chatserver.core.hours import parse_schedule
 from chatserver.core.validation import Limits
 from chatserver.errors import ConfigError
 from chatserver.faq_files import FaqLibrary
-from chatserver.presence import Presence
+from chatserver.presence import LocalPresence, Presence
+from chatserver.presence_redis import RedisPresence
 from chatserver.realtime.agent import AgentNamespace
 from chatserver.realtime.notifier import SocketNotifier
 from chatserver.realtime.origins import OriginPolicy
@@ -53,6 +58,29 @@ def build_store(settings: Settings) -> Store:
     if backend == "redis":
         return RedisStore(settings.storage.redis_url, prefix=settings.storage.redis_prefix)
     raise ConfigError(f"storage.backend {backend!r} is not available in this version")
+
+
+def build_client_manager(settings: Settings) -> socketio.AsyncManager | None:
+    """On Redis, emits travel through Redis pub/sub, so that an event for a room reaches
+    its sockets on every process (python-socketio's AsyncRedisManager; its listener
+    reconnects by itself with a backoff capped at 60 s, and a publish retries once)."""
+    if settings.storage.backend != "redis":
+        return None  # the default: rooms in this process only
+    return socketio.AsyncRedisManager(
+        settings.storage.redis_url, channel=f"{settings.storage.redis_prefix}socketio"
+    )
+
+
+def build_presence(settings: Settings) -> Presence:
+    if settings.storage.backend != "redis":
+        return LocalPresence()
+    return RedisPresence(
+        settings.storage.redis_url,
+        prefix=settings.storage.redis_prefix,
+        # Unique per run: a restarted process must not refresh its predecessor's entries.
+        process_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        timeout_seconds=settings.storage.presence_timeout_seconds,
+    )
 
 
 def match_settings(settings: Settings) -> MatchSettings:
@@ -96,6 +124,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
         ping_interval=settings.server.ping_interval,
         ping_timeout=settings.server.ping_timeout,
         max_http_buffer_size=MAX_SOCKET_PACKET_BYTES,
+        client_manager=build_client_manager(settings),
     )
     sio.attach(app)
     app[keys.SIO] = sio
@@ -132,7 +161,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.AGENT_TOKENS] = AgentTokens(signer)
     notifier = SocketNotifier(sio)
-    presence = Presence()
+    presence = build_presence(settings)
+    if isinstance(presence, RedisPresence):
+        await presence.open()
     routing_service = RoutingService(
         store=store,
         presence=presence,
@@ -191,6 +222,15 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         ),
         asyncio.create_task(agents.watch_revocations(REVOCATION_POLL_SECONDS), name="revocations"),
     ]
+    if isinstance(presence, RedisPresence):
+        tasks.append(
+            asyncio.create_task(
+                presence.run_heartbeat(
+                    settings.storage.presence_heartbeat_seconds, routing_service.agent_expired
+                ),
+                name="presence-heartbeat",
+            )
+        )
     try:
         yield
     finally:
@@ -200,6 +240,19 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await sio.shutdown()
+        listener = getattr(sio.manager, "thread", None)  # AsyncRedisManager's pub/sub
+        if isinstance(listener, asyncio.Task):
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        for connection in (
+            getattr(sio.manager, "pubsub", None),
+            getattr(sio.manager, "redis", None),
+        ):
+            if connection is not None:
+                await connection.aclose()
+        if isinstance(presence, RedisPresence):
+            await presence.close()
         await store.close()
 
 
