@@ -47,13 +47,20 @@ class VisitorClient:
             self._changed.notify_all()
 
     async def connect(self, auth: dict[str, Any] | None = None) -> dict[str, Any]:
-        await self.sio.connect(
-            self.url,
-            namespaces=[self.namespace],
-            transports=["websocket"],
-            auth=auth if auth is not None else {},
-            wait_timeout=5,
-        )
+        try:
+            await self.sio.connect(
+                self.url,
+                namespaces=[self.namespace],
+                transports=["websocket"],
+                auth=auth if auth is not None else {},
+                wait_timeout=5,
+            )
+        except socketio.exceptions.ConnectionError:
+            # A refused handshake leaves the client's own HTTP session open.
+            http = getattr(self.sio.eio, "http", None)
+            if http is not None and not http.closed:
+                await http.close()
+            raise
         return await self.wait_for(self.session_event)
 
     async def wait_for(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
@@ -119,3 +120,25 @@ async def test_only_allowed_origins_may_connect(start_server: StartServer, tmp_p
     assert await can_connect_from(url, url)  # the server's own pages
     assert not await can_connect_from(url, "https://evil.example")
     assert not await can_connect_from(url, "null")
+
+
+async def test_client_leaving_mid_handshake_is_not_an_error(
+    server: TestServer,
+    visitors: Visitors,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from aiohttp.client_exceptions import ClientConnectionResetError
+    from aiohttp.web import WebSocketResponse
+
+    async def gone(self: WebSocketResponse, request: object) -> None:
+        raise ClientConnectionResetError("Cannot write to closing transport")
+
+    eio = server.app[keys.SIO].eio
+    with monkeypatch.context() as patch:
+        patch.setattr(WebSocketResponse, "prepare", gone)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await visitors(server).connect({})
+    assert "Error handling request" not in caplog.text
+    await wait_until(lambda: not eio.sockets)  # the half-open socket is gone at once
+    assert (await visitors(server).connect({}))["token"]  # and the server carries on

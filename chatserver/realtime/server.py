@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 import socketio
-from aiohttp.web import WebSocketResponse
+from aiohttp.web import Response, WebSocketResponse
 from engineio.async_drivers import aiohttp as engineio_aiohttp
 from socketio import packet
 
@@ -30,12 +30,22 @@ log = logging.getLogger("chatserver.realtime")
 class _PlainWebSocket(engineio_aiohttp.WebSocket):  # type: ignore[misc]
     """engine.io's aiohttp websocket wrapper, with compression off."""
 
-    async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
+    async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse | Response:
         request = environ["aiohttp.request"]
         self._sock = WebSocketResponse(
             max_msg_size=self.server.max_http_buffer_size, compress=False
         )
-        await self._sock.prepare(request)
+        try:
+            await self._sock.prepare(request)
+        except ConnectionError:
+            # The client left during the handshake (a closed tab, a dropped network).
+            # Nothing to serve; aiohttp drops the closed connection quietly when the
+            # unsent response below fails to write, instead of logging a traceback.
+            log.debug("client left during the websocket handshake")
+            owner = getattr(self.handler, "__self__", None)  # engine.io's socket
+            if owner is not None:
+                await owner.close(wait=False, abort=True)
+            return Response(status=499)
         self.environ = environ
         await self.handler(self)
         return self._sock
