@@ -393,17 +393,30 @@ class FaqIndex:
         unknown = {}
         for loc, idf in self._idf.items():
             oov = self._oov[loc]
-            known = [[idf[t] for t in found if t in idf] for found in matches]
-            weights[loc] = tuple(max(k, default=oov) for k in known)
             # A word only some answer mentions ("дома") is evidence for that entry but
             # does not bring the question into scope: it counts as unknown here.
             asked = self._answer_only[loc]
-            unknown_weight = sum(
-                w
-                for found, w in zip(matches, weights[loc], strict=True)
-                if all(t not in idf or t in asked for t in found)
-            )
-            unknown[loc] = unknown_weight / sum(weights[loc])
+            # One pass per term (this runs for every message): its weight is the rarest
+            # known match's IDF (OOV weight when none), and it is in scope when some match
+            # is a word the questions use.
+            term_weights: list[float] = []
+            unknown_weight = 0.0
+            for found in matches:
+                best: float | None = None
+                in_scope = False
+                for t in found:
+                    w = idf.get(t)
+                    if w is not None:
+                        if best is None or w > best:
+                            best = w
+                        if t not in asked:
+                            in_scope = True
+                weight = oov if best is None else best
+                term_weights.append(weight)
+                if not in_scope:
+                    unknown_weight += weight
+            weights[loc] = tuple(term_weights)
+            unknown[loc] = unknown_weight / sum(term_weights)
         best_sim: dict[int, float] = {}
         for found in matches:
             for tid, sim in found.items():
@@ -518,14 +531,17 @@ class FaqIndex:
         weights = query.weights[self.entries[entry].locale]
         explained = 0.0
         for found, weight in zip(query.matches, weights, strict=True):
-            explained += weight * max(
-                (
-                    s if t in bag else s * ANSWER_FACTOR
-                    for t, s in found.items()
-                    if t in bag or t in answers
-                ),
-                default=0.0,
-            )
+            best = 0.0  # similarities are >= 0, so this is max(..., default=0.0)
+            for t, s in found.items():
+                if t in bag:
+                    value = s
+                elif t in answers:
+                    value = s * ANSWER_FACTOR
+                else:
+                    continue
+                if value > best:
+                    best = value
+            explained += weight * best
         return explained / sum(weights)
 
     def _decide(self, query: _Query, ranked: list[Scored], preferred: str | None) -> Decision:

@@ -26,6 +26,10 @@ from rapidfuzz import fuzz, process
 
 _UK_LETTERS = frozenset("іїєґ")
 _RU_LETTERS = frozenset("ыэъё")
+_LATIN_LETTER = re.compile("[a-z]")
+_CYRILLIC_LETTER = re.compile("[а-яёіїєґ]")
+_UK_LETTER = re.compile("[іїєґ]")
+_RU_LETTER = re.compile("[ыэъё]")
 _APOSTROPHES = re.compile(r"['ʼ’‘`´]")  # inside Ukrainian words: м'ясо, обов'язково
 _HYPHEN = re.compile(r"(?<=[^\W_])[-‐‑–](?=[^\W_])")  # wi-fi -> wifi, e-mail -> email
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and emoji fall out
@@ -347,14 +351,15 @@ def detect_locale(text: str) -> str | None:
     to vocabulary votes or the conversation's locale.
     """
     lowered = text.casefold()
-    latin = sum(1 for c in lowered if "a" <= c <= "z")
-    cyrillic = sum(1 for c in lowered if "а" <= c <= "я" or c in _UK_LETTERS or c == "ё")
+    # Counted by compiled patterns (a C loop): this runs for every question.
+    latin = len(_LATIN_LETTER.findall(lowered))
+    cyrillic = len(_CYRILLIC_LETTER.findall(lowered))
     if latin == 0 and cyrillic == 0:
         return None
     if latin > cyrillic:
         return "en"
-    uk = sum(1 for c in lowered if c in _UK_LETTERS)
-    ru = sum(1 for c in lowered if c in _RU_LETTERS)
+    uk = len(_UK_LETTER.findall(lowered))
+    ru = len(_RU_LETTER.findall(lowered))
     if uk > ru:
         return "uk"
     if ru > uk:
