@@ -23,6 +23,7 @@ from engineio.async_drivers import aiohttp as engineio_aiohttp
 from socketio import packet
 
 from chatserver.errors import UnknownEventError, error_ack
+from chatserver.realtime import jsonlib
 
 log = logging.getLogger("chatserver.realtime")
 
@@ -53,7 +54,7 @@ class _PlainWebSocket(engineio_aiohttp.WebSocket):  # type: ignore[misc]
 
 class ChatSocketServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(self, *, websocket_compression: bool, **kwargs: Any) -> None:
-        super().__init__(async_mode="aiohttp", async_handlers=False, **kwargs)
+        super().__init__(async_mode="aiohttp", async_handlers=False, json=jsonlib, **kwargs)
         if not websocket_compression:
             self.eio._async = {**self.eio._async, "websocket": _PlainWebSocket}
 
