@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
 import socketio
+
+from chatserver.core.models import Agent, AgentRole
+from chatserver.passwords import hash_password
+from chatserver.web import keys
 
 VISITOR_NS = "/visitor"
 _ids = itertools.count(1)
@@ -119,3 +124,18 @@ class AgentClient(VisitorClient):
 
     async def wait_assigned(self, where: Callable[[Any], bool] = lambda _: True) -> Any:
         return await self.wait_for("assigned", where)
+
+
+async def add_agent_with_password(server: Any, username: str, name: str, password: str) -> None:
+    """Store an agent who can sign in with ``password`` (hashing runs off the loop)."""
+    await server.app[keys.STORE].create_agent(
+        Agent(
+            username=username,
+            name=name,
+            role=AgentRole.AGENT,
+            max_chats=5,
+            departments=(),
+            password_hash=await asyncio.to_thread(hash_password, password),
+            created_at=time.time(),
+        )
+    )

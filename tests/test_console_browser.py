@@ -11,87 +11,27 @@ with the conversation open (how docs/console.png was made).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestServer
 
 from chatserver.core.models import Agent, AgentRole, AgentStatus
-from chatserver.passwords import hash_password
 from chatserver.realtime import events
 from chatserver.web import keys
-from tests.helpers import AgentClient, VisitorClient
+from tests.browser import PageErrors, browser, expect
+from tests.helpers import AgentClient, VisitorClient, add_agent_with_password
 
-playwright_api = pytest.importorskip("playwright.async_api")
-expect = playwright_api.expect
+__all__ = ["browser"]  # the fixture, from tests.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright's own browser builds are never downloaded: Debian's Chromium, no sandbox (runs
-# as root in CI containers), and nothing that phones home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 PASSWORD = "olena-password-1"
 Visitors = Callable[[TestServer], VisitorClient]
-# Playwright's default of 5 s is tight for a first page load on a busy 2-core CI machine.
-expect.set_options(timeout=15_000)
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("/usr/bin/chromium is missing: scripts/test installs it", pytrace=False)
-    pytest.skip("/usr/bin/chromium is missing (scripts/test installs it)", allow_module_level=True)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """A headless Chromium. Tests list this fixture after ``server``, so the browser closes
-    first: a console left connected makes the server's shutdown wait for the websocket."""
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-class PageErrors:
-    """Console errors and uncaught exceptions of a page (CSP violations are the former)."""
-
-    def __init__(self, page: Any) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.errors.append(f"console: {message.text} at {message.location.get('url')}")
 
 
 async def add_agent(server: TestServer, username: str, name: str) -> None:
-    await server.app[keys.STORE].create_agent(
-        Agent(
-            username=username,
-            name=name,
-            role=AgentRole.AGENT,
-            max_chats=5,
-            departments=(),
-            password_hash=await asyncio.to_thread(hash_password, PASSWORD),
-            created_at=time.time(),
-        )
-    )
+    await add_agent_with_password(server, username, name, PASSWORD)
 
 
 # Records desktop notifications and beeps (oscillators started) instead of showing them.

@@ -3,19 +3,15 @@ escaping of the agent's name, versioned static URLs and their cache headers."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from chatserver.core.models import Agent, AgentRole
-from chatserver.passwords import hash_password
-from chatserver.web import keys
 from chatserver.web.console import STATIC_DIR
+from tests.helpers import add_agent_with_password
 
 PASSWORD = "console-password-1"
 # A name with markup: the page must show it as text.
@@ -30,17 +26,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def add_agent(server: TestServer, username: str = "ann", name: str = NAME) -> None:
-    await server.app[keys.STORE].create_agent(
-        Agent(
-            username=username,
-            name=name,
-            role=AgentRole.AGENT,
-            max_chats=5,
-            departments=(),
-            password_hash=await asyncio.to_thread(hash_password, PASSWORD),
-            created_at=time.time(),
-        )
-    )
+    await add_agent_with_password(server, username, name, PASSWORD)
 
 
 async def sign_in(server: TestServer, http: aiohttp.ClientSession) -> str:

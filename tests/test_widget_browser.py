@@ -27,22 +27,14 @@ from aiohttp.test_utils import TestServer
 
 from chatserver.realtime import events
 from chatserver.web import keys
+from tests.browser import PageErrors, browser, expect
 from tests.conftest import StartServer, make_settings
 from tests.helpers import AgentClient, VisitorClient
-from tests.test_console_browser import CHROMIUM_ARGS, PageErrors
 from tests.test_handoff_e2e import World
 
-playwright_api = pytest.importorskip("playwright.async_api")
-expect = playwright_api.expect
+__all__ = ["browser"]  # the fixture, from tests.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = Path(__file__).resolve().parent.parent / "chatserver/web/static/widget/widget.js"
-expect.set_options(timeout=15_000)
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("/usr/bin/chromium is missing: scripts/test installs it", pytrace=False)
-    pytest.skip("/usr/bin/chromium is missing (scripts/test installs it)", allow_module_level=True)
 if not BUNDLE.exists():
     pytest.skip("the widget is not built: run scripts/setup", allow_module_level=True)
 
@@ -167,18 +159,6 @@ async def site(
     yield make
     for s in made:
         await s.world.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def open_host(
