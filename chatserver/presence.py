@@ -14,6 +14,7 @@ The methods are coroutines because the shared implementation talks to Redis.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 
@@ -34,6 +35,18 @@ class Presence(Protocol):
     async def connected(self) -> frozenset[str]:
         """Every agent with at least one live connection."""
         ...
+
+    async def open(self) -> None:
+        """Connect to whatever holds the shared state; called once before use."""
+
+    async def close(self) -> None: ...
+
+    async def run_heartbeat(
+        self, interval: float, on_gone: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Keep this process's connections alive and report agents whose last live
+        connection expired elsewhere (``on_gone(username)``), until cancelled; returns at
+        once where nothing can expire."""
 
 
 class LocalPresence:
@@ -64,5 +77,14 @@ class LocalPresence:
     async def connected(self) -> frozenset[str]:
         return frozenset(self._sids)
 
-    def sids(self, username: str) -> frozenset[str]:
-        return frozenset(self._sids.get(username, ()))
+    # Nothing to connect to, and connections cannot outlive this process.
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def run_heartbeat(
+        self, interval: float, on_gone: Callable[[str], Awaitable[None]]
+    ) -> None:
+        return None

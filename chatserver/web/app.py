@@ -162,8 +162,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     app[keys.AGENT_TOKENS] = AgentTokens(signer)
     notifier = SocketNotifier(sio)
     presence = build_presence(settings)
-    if isinstance(presence, RedisPresence):
-        await presence.open()
+    await presence.open()
     routing_service = RoutingService(
         store=store,
         presence=presence,
@@ -222,15 +221,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         ),
         asyncio.create_task(agents.watch_revocations(REVOCATION_POLL_SECONDS), name="revocations"),
     ]
-    if isinstance(presence, RedisPresence):
-        tasks.append(
-            asyncio.create_task(
-                presence.run_heartbeat(
-                    settings.storage.presence_heartbeat_seconds, routing_service.agent_expired
-                ),
-                name="presence-heartbeat",
-            )
+    tasks.append(
+        asyncio.create_task(
+            presence.run_heartbeat(
+                settings.storage.presence_heartbeat_seconds, routing_service.agent_expired
+            ),
+            name="presence-heartbeat",
         )
+    )
     try:
         yield
     finally:
@@ -240,20 +238,22 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await sio.shutdown()
-        listener = getattr(sio.manager, "thread", None)  # AsyncRedisManager's pub/sub
-        if isinstance(listener, asyncio.Task):
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-        for connection in (
-            getattr(sio.manager, "pubsub", None),
-            getattr(sio.manager, "redis", None),
-        ):
-            if connection is not None:
-                await connection.aclose()
-        if isinstance(presence, RedisPresence):
-            await presence.close()
+        await _close_client_manager(sio)
+        await presence.close()
         await store.close()
+
+
+async def _close_client_manager(sio: ChatSocketServer) -> None:
+    """Stop AsyncRedisManager's pub/sub listener and close its connections, which
+    ``sio.shutdown()`` leaves open (nothing to do for the in-process manager)."""
+    listener = getattr(sio.manager, "thread", None)
+    if isinstance(listener, asyncio.Task):
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    for connection in (getattr(sio.manager, "pubsub", None), getattr(sio.manager, "redis", None)):
+        if connection is not None:
+            await connection.aclose()
 
 
 # How long shutdown waits for connections to say goodbye before it moves on.
