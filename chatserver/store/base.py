@@ -41,6 +41,15 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class Erased:
+    """What a retention purge or a ``forget_visitor`` removed."""
+
+    conversations: int = 0
+    visitors: int = 0
+    events: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class AppendResult:
     """What ``append_messages`` stored.
 
@@ -256,3 +265,32 @@ class Store(Protocol):
         """Append to the event log that reports and webhooks read later."""
 
     async def list_events(self, *, conversation_id: str) -> list[dict[str, Any]]: ...
+
+    # export, retention and erasure ----------------------------------------------------
+
+    async def conversations_created(
+        self,
+        *,
+        since: float,
+        until: float,
+        after: tuple[float, str] | None = None,
+        limit: int = 200,
+    ) -> list[Conversation]:
+        """Conversations created in ``[since, until)``, ordered by (created_at, id),
+        starting after the key ``after`` (the last one of the previous page): callers
+        page through any range without holding it in memory."""
+
+    async def visitor_ids_by_email(self, email: str) -> list[str]:
+        """Ids of the visitors whose stored email is ``email`` (case-insensitive)."""
+
+    async def forget_visitor(self, visitor_id: str) -> Erased:
+        """Erase the visitor and everything stored about them: the visitor record, every
+        conversation (open ones too: an agent's chat is taken off their load), its
+        messages, notes, rating, events and deadlines. Nothing is left to restore."""
+
+    async def purge_before(self, cutoff: float, *, limit: int = 500) -> Erased:
+        """Retention: delete at most ``limit`` closed conversations closed before
+        ``cutoff`` (with messages, notes, ratings, events and deadlines), then visitors
+        last seen before ``cutoff`` who have no conversation left, and events without a
+        conversation logged before ``cutoff``. Call again while it returns a full batch
+        of conversations."""

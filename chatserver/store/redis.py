@@ -62,11 +62,11 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
-from chatserver.store.base import AppendResult, Deadline, Workload
+from chatserver.store.base import AppendResult, Deadline, Erased, Workload
 
 log = logging.getLogger("chatserver.store.redis")
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: the global conversations and visitors indexes
 
 # Attempts after a connection error; with the backoff below (0.1, 0.2, 0.4, 0.8, 1, 1 s)
 # six of them wait ~3.5 s in all, enough for a Redis restart with a small AOF, short
@@ -128,6 +128,16 @@ KEY_LAYOUT: Final[dict[str, tuple[str, str, str]]] = {
         " (chatserver.presence_redis)",
     ),
     "presence_agents": ("presence_agents", "set", "usernames that have a presence zset"),
+    "conversations": (
+        "conversations",
+        "zset",
+        "every conversation id scored by created_at (export, retention)",
+    ),
+    "visitors": (
+        "visitors",
+        "zset",
+        "every visitor id scored by last_seen_at (retention, erasure by email)",
+    ),
     "handled": (
         "handled",
         "zset",
@@ -165,6 +175,14 @@ class Keys:
     @property
     def handled(self) -> str:
         return self._key("handled")
+
+    @property
+    def conversations(self) -> str:
+        return self._key("conversations")
+
+    @property
+    def visitors(self) -> str:
+        return self._key("visitors")
 
     @property
     def other_events(self) -> str:
@@ -332,6 +350,35 @@ local function save_visitor(vid, created_at, now, first)
   local fields = {'last_seen_at', now}
   for i = first, #ARGV do fields[#fields + 1] = ARGV[i] end
   redis.call('HSET', key, unpack(fields))
+  redis.call('ZADD', K_visitors(), now, vid)
+end
+"""
+
+# Deletes conversation `cid` and everything hanging off it, keeping every index in step;
+# returns the number of events removed with it (-1: there was no such conversation).
+_ERASE = """
+local function erase_conv(cid)
+  redis.call('ZREM', K_conversations(), cid)
+  local c = load_conv(cid)
+  if not c then return -1 end
+  local events = redis.call('LLEN', K_events(cid))
+  redis.call('DEL', K_conversation(cid), K_messages(cid), K_client_ids(cid), K_notes(cid),
+    K_note_client_ids(cid), K_rating(cid), K_events(cid))
+  redis.call('SREM', K_queue(), cid)
+  if c.agent_username then redis.call('SREM', K_agent_chats(c.agent_username), cid) end
+  redis.call('ZREM', K_handled(), cid)
+  redis.call('ZREM', K_visitor_conversations(c.visitor_id), cid)
+  if redis.call('GET', K_visitor_open(c.visitor_id)) == cid then
+    redis.call('DEL', K_visitor_open(c.visitor_id))
+  end
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', K_deadlines(), cursor, 'MATCH', '*\\031' .. cid,
+      'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do redis.call('ZREM', K_deadlines(), page[2][i]) end
+  until cursor == '0'
+  return events
 end
 """
 
@@ -356,6 +403,7 @@ local n = {id = cid, visitor_id = vid, state = state, locale = locale, created_a
   state_changed_at = now, bot_misses = '0', priority = '0'}
 save_conv(cid, {}, n)
 redis.call('ZADD', K_visitor_conversations(vid), now, cid)
+redis.call('ZADD', K_conversations(), now, cid)
 redis.call('RPUSH', K_events(cid), ARGV[6])
 return {'ok'}
 """,
@@ -535,6 +583,62 @@ end
 if ARGV[2] == '1' then redis.call('HINCRBY', key, 'token_version', 1) end
 return {'ok', redis.call('HGETALL', key)}
 """,
+    # ARGV: visitor_id. Answers {'ok', conversations, visitors, events}.
+    "forget_visitor": _ERASE
+    + """
+local vid = ARGV[1]
+local erased, events = 0, 0
+for _, cid in ipairs(redis.call('ZRANGE', K_visitor_conversations(vid), 0, -1)) do
+  local n = erase_conv(cid)
+  if n >= 0 then erased = erased + 1; events = events + n end
+end
+local visitors = redis.call('DEL', K_visitor(vid))
+redis.call('DEL', K_visitor_open(vid), K_visitor_conversations(vid))
+redis.call('ZREM', K_visitors(), vid)
+return {'ok', erased, visitors, events}
+""",
+    # ARGV: cutoff, cid, ...: erases those closed before cutoff. {'ok', erased, events}
+    "purge_conversations": _ERASE
+    + """
+local cutoff = tonumber(ARGV[1])
+local erased, events = 0, 0
+for i = 2, #ARGV do
+  local c = load_conv(ARGV[i])
+  if not c then
+    redis.call('ZREM', K_conversations(), ARGV[i])
+  elseif c.state == 'closed' and c.closed_at and tonumber(c.closed_at) < cutoff then
+    events = events + erase_conv(ARGV[i]); erased = erased + 1
+  end
+end
+return {'ok', erased, events}
+""",
+    # ARGV: cutoff, vid, ...: erases those last seen before cutoff with no conversation.
+    "purge_visitors": """
+local cutoff = tonumber(ARGV[1])
+local erased = 0
+for i = 2, #ARGV do
+  local vid = ARGV[i]
+  local seen = redis.call('HGET', K_visitor(vid), 'last_seen_at')
+  if not seen then
+    redis.call('ZREM', K_visitors(), vid)
+  elseif tonumber(seen) < cutoff and redis.call('ZCARD', K_visitor_conversations(vid)) == 0 then
+    redis.call('DEL', K_visitor(vid), K_visitor_open(vid))
+    redis.call('ZREM', K_visitors(), vid)
+    erased = erased + 1
+  end
+end
+return {'ok', erased}
+""",
+    # ARGV: cutoff, max. Events without a conversation are appended in time order.
+    "purge_other_events": """
+local cutoff, removed = tonumber(ARGV[1]), 0
+while removed < tonumber(ARGV[2]) do
+  local head = redis.call('LINDEX', K_other_events(), 0)
+  if not head or cjson.decode(head).created_at >= cutoff then break end
+  redis.call('LPOP', K_other_events()); removed = removed + 1
+end
+return {'ok', removed}
+""",
 }
 
 
@@ -635,6 +739,32 @@ class RedisStore:
                 f" (schema {found}, this one knows {SCHEMA_VERSION})"
             )
         self._client = client
+        if found < SCHEMA_VERSION:
+            try:
+                with self._errors():
+                    await self._upgrade(client, found)
+            except StoreError:
+                await client.aclose()
+                raise
+
+    async def _upgrade(self, client: aioredis.Redis, found: int) -> None:
+        """Bring data written by an older layout up to date (idempotent: several processes
+        starting at once may all run it)."""
+        if found < 2:  # build the global indexes from the records themselves
+            for name, index, field in (
+                ("conversation", self.keys.conversations, "created_at"),
+                ("visitor", self.keys.visitors, "last_seen_at"),
+            ):
+                pattern = self.prefix + KEY_LAYOUT[name][0].replace("{}", "*")
+                async for key in client.scan_iter(match=pattern, count=1000):
+                    record_id = _text(key)[len(pattern) - 1 :]
+                    if ":" in record_id:  # conversation:<id>:messages and the like
+                        continue
+                    score = await client.hget(_text(key), field)
+                    if score is not None:
+                        await client.zadd(index, {record_id: float(score)})
+        await client.hset(self.keys.meta, "schema", str(SCHEMA_VERSION))
+        log.info("redis data under %r upgraded to schema %d", self.prefix, SCHEMA_VERSION)
 
     async def close(self) -> None:
         """Close the connections; closing a closed store does nothing."""
@@ -1060,6 +1190,105 @@ class RedisStore:
                 }
             )
         return events
+
+    # export, retention and erasure ----------------------------------------------------
+
+    async def conversations_created(
+        self,
+        *,
+        since: float,
+        until: float,
+        after: tuple[float, str] | None = None,
+        limit: int = 200,
+    ) -> list[Conversation]:
+        start, start_id = after if after is not None else (since, "")
+        ids: list[str] = []
+        offset = 0
+        client = self._redis()
+        while len(ids) < limit:  # equal scores are ordered by member, as (created_at, id)
+            with self._errors():
+                page = await client.zrangebyscore(
+                    self.keys.conversations,
+                    _f(start),
+                    f"({_f(until)}",
+                    start=offset,
+                    num=limit,
+                    withscores=True,
+                )
+            for pair in page:  # withscores: (member, score) pairs
+                member, score = _text(pair[0]), float(pair[1])
+                if score > start or member > start_id:
+                    ids.append(member)
+            if len(page) < limit:
+                break
+            offset += len(page)
+        found = [await self.get_conversation(cid) for cid in ids[:limit]]
+        return [c for c in found if c is not None]
+
+    async def visitor_ids_by_email(self, email: str) -> list[str]:
+        wanted = email.casefold()
+        client = self._redis()
+        found: list[str] = []
+        with self._errors():
+            async for member in client.zscan_iter(self.keys.visitors, count=500):
+                vid = _text(member[0])
+                stored = await client.hget(self.keys.visitor(vid), "email")
+                if stored is not None and _text(stored).casefold() == wanted:
+                    found.append(vid)
+        return sorted(found)
+
+    async def forget_visitor(self, visitor_id: str) -> Erased:
+        answer = await self._run("forget_visitor", visitor_id)
+        events = int(answer[3]) + await self._forget_other_events(visitor_id)
+        return Erased(conversations=int(answer[1]), visitors=int(answer[2]), events=events)
+
+    async def _forget_other_events(self, visitor_id: str) -> int:
+        client = self._redis()
+        doomed: set[str] = set()
+        with self._errors():
+            length = await client.llen(self.keys.other_events)
+            for start in range(0, length, 1000):
+                for body in await client.lrange(self.keys.other_events, start, start + 999):
+                    if json.loads(body).get("visitor_id") == visitor_id:
+                        doomed.add(_text(body))
+            return sum([await client.lrem(self.keys.other_events, 0, body) for body in doomed])
+
+    async def purge_before(self, cutoff: float, *, limit: int = 500) -> Erased:
+        client = self._redis()
+        conversations = events = visitors = 0
+        offset = 0
+        while conversations < limit:
+            with self._errors():
+                ids = await client.zrangebyscore(
+                    self.keys.conversations,
+                    "-inf",
+                    f"({_f(cutoff)}",
+                    start=offset,
+                    num=min(200, limit - conversations),
+                )
+            if not ids:
+                break
+            answer = await self._run("purge_conversations", _f(cutoff), *map(_text, ids))
+            conversations += int(answer[1])
+            events += int(answer[2])
+            offset += len(ids) - int(answer[1])
+        offset = 0
+        while True:
+            with self._errors():
+                ids = await client.zrangebyscore(
+                    self.keys.visitors, "-inf", f"({_f(cutoff)}", start=offset, num=500
+                )
+            if not ids:
+                break
+            erased = int((await self._run("purge_visitors", _f(cutoff), *map(_text, ids)))[1])
+            visitors += erased
+            offset += len(ids) - erased
+        while True:
+            removed = int((await self._run("purge_other_events", _f(cutoff), 1000))[1])
+            events += removed
+            if removed < 1000:
+                break
+        return Erased(conversations=conversations, visitors=visitors, events=events)
 
 
 # encoding -----------------------------------------------------------------------------

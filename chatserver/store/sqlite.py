@@ -45,7 +45,7 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
-from chatserver.store.base import AppendResult, Deadline, Workload
+from chatserver.store.base import AppendResult, Deadline, Erased, Workload
 
 T = TypeVar("T")
 log = logging.getLogger("chatserver.store.sqlite")
@@ -162,6 +162,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE notes ADD COLUMN client_id TEXT;
     CREATE UNIQUE INDEX notes_client_id ON notes(conversation_id, client_id)
         WHERE client_id IS NOT NULL;
+    """,
+    """
+    CREATE INDEX conversations_closed ON conversations(closed_at)
+        WHERE closed_at IS NOT NULL;
+    CREATE INDEX visitors_last_seen ON visitors(last_seen_at);
+    CREATE INDEX visitors_email ON visitors(lower(email)) WHERE email IS NOT NULL;
+    CREATE INDEX events_visitor ON events(visitor_id) WHERE visitor_id IS NOT NULL;
+    CREATE INDEX events_unattached ON events(created_at) WHERE conversation_id IS NULL;
     """,
 )
 
@@ -753,6 +761,92 @@ class SqliteStore:
             ]
 
         return await self._read(op)
+
+    # export, retention and erasure ----------------------------------------------------
+
+    async def conversations_created(
+        self,
+        *,
+        since: float,
+        until: float,
+        after: tuple[float, str] | None = None,
+        limit: int = 200,
+    ) -> list[Conversation]:
+        def op(db: sqlite3.Connection) -> list[Conversation]:
+            start, start_id = after if after is not None else (since, "")
+            rows = db.execute(
+                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations"
+                " WHERE created_at >= ? AND created_at < ?"
+                " AND (created_at > ? OR (created_at = ? AND id > ?))"
+                " ORDER BY created_at, id LIMIT ?",
+                (since, until, start, start, start_id, limit),
+            ).fetchall()
+            return [_conversation_from(row) for row in rows]
+
+        return await self._read(op)
+
+    async def visitor_ids_by_email(self, email: str) -> list[str]:
+        def op(db: sqlite3.Connection) -> list[str]:
+            rows = db.execute(
+                "SELECT id FROM visitors WHERE lower(email) = lower(?) ORDER BY id", (email,)
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return await self._read(op)
+
+    async def forget_visitor(self, visitor_id: str) -> Erased:
+        def op(db: sqlite3.Connection) -> Erased:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM conversations WHERE visitor_id = ?", (visitor_id,)
+                )
+            ]
+            events = _erase_conversations(db, ids)
+            events += db.execute("DELETE FROM events WHERE visitor_id = ?", (visitor_id,)).rowcount
+            visitors = db.execute("DELETE FROM visitors WHERE id = ?", (visitor_id,)).rowcount
+            return Erased(conversations=len(ids), visitors=visitors, events=events)
+
+        return await self._write(op)
+
+    async def purge_before(self, cutoff: float, *, limit: int = 500) -> Erased:
+        def op(db: sqlite3.Connection) -> Erased:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM conversations WHERE closed_at < ? AND state = 'closed'"
+                    " ORDER BY closed_at LIMIT ?",
+                    (cutoff, limit),
+                )
+            ]
+            events = _erase_conversations(db, ids)
+            visitors = db.execute(
+                "DELETE FROM visitors WHERE last_seen_at < ? AND NOT EXISTS"
+                " (SELECT 1 FROM conversations c WHERE c.visitor_id = visitors.id)",
+                (cutoff,),
+            ).rowcount
+            events += db.execute(
+                "DELETE FROM events WHERE conversation_id IS NULL AND created_at < ?", (cutoff,)
+            ).rowcount
+            return Erased(conversations=len(ids), visitors=visitors, events=events)
+
+        return await self._write(op)
+
+
+def _erase_conversations(db: sqlite3.Connection, ids: Sequence[str]) -> int:
+    """Delete the conversations and everything hanging off them; the events removed."""
+    events = 0
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for table in ("messages", "notes", "ratings"):
+            db.execute(f"DELETE FROM {table} WHERE conversation_id IN ({marks})", chunk)
+        events += db.execute(
+            f"DELETE FROM events WHERE conversation_id IN ({marks})", chunk
+        ).rowcount
+        db.execute(f"DELETE FROM deadlines WHERE key IN ({marks})", chunk)
+        db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
+    return events
 
 
 _NOTE_COLUMNS = "id, conversation_id, author_name, text, created_at, client_id"
