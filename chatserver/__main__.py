@@ -1,5 +1,6 @@
 """Command line: ``chatserver serve``, ``chatserver faq check|ask``,
-``chatserver agent add|list|set|disable|enable``.
+``chatserver agent add|list|set|disable|enable``, ``chatserver transcripts export``,
+``chatserver visitor forget``.
 
 Every subcommand takes ``--config FILE`` and ``--data-dir DIR`` so that several instances
 can run side by side on one machine.
@@ -14,13 +15,14 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from chatserver import agent_cli
+from chatserver import agent_cli, records_cli
 from chatserver.config import Settings, load_settings
 from chatserver.errors import ConfigError
 
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
 
     agent_cli.register(sub, _common)
+    records_cli.register(sub, _common)
     return parser
 
 
@@ -225,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "agent":
         return agent_cli.run(args, settings, stdin=sys.stdin, out=sys.stdout, err=sys.stderr)
+    if args.command in ("transcripts", "visitor"):
+        return records_cli.run(args, settings, out=sys.stdout, err=sys.stderr, now=time.time())
     from chatserver import faq_cli
 
     if args.faq_command == "check":

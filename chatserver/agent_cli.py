@@ -13,20 +13,19 @@ storage error), 2 bad usage or an invalid value. Errors are one line on stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from chatserver.config import Settings
 from chatserver.core.models import Agent, AgentRole
 from chatserver.errors import ChatError, NotFoundError, ValidationError
 from chatserver.passwords import MAX_PASSWORD_LENGTH, check_password, hash_password
-from chatserver.store.sqlite import SqliteStore
+from chatserver.store.base import Store
+from chatserver.store.factory import with_store
 
 T = TypeVar("T")
 
@@ -166,8 +165,6 @@ def run(
 ) -> int:
     """Run the parsed ``agent`` subcommand; returns the exit code."""
     try:
-        if settings.storage.backend != "sqlite":
-            raise ValidationError("agent commands work on the sqlite backend only")
         command: Callable[[argparse.Namespace, Settings, TextIO, TextIO], int] = _COMMANDS[
             args.agent_command
         ]
@@ -180,26 +177,13 @@ def run(
         return 1
 
 
-def _database(settings: Settings) -> Path:
-    return settings.storage.data_dir / "chatserver.sqlite3"
-
-
 def _with_store(
-    settings: Settings, op: Callable[[SqliteStore], Awaitable[T]], *, create: bool = False
+    settings: Settings, op: Callable[[Store], Awaitable[T]], *, create: bool = False
 ) -> T:
-    path = _database(settings)
-    if not create and not path.is_file():
-        raise NotFoundError(f"no database at {path} (check --data-dir; 'agent add' creates one)")
-
-    async def main() -> T:
-        store = SqliteStore(path, synchronous=settings.storage.sqlite_synchronous)
-        await store.open()
-        try:
-            return await op(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(main())
+    try:
+        return with_store(settings, op, create=create)
+    except NotFoundError as exc:
+        raise NotFoundError(f"{exc.message}; 'agent add' creates one") from None
 
 
 def _add(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -296,7 +280,7 @@ def _set(args: argparse.Namespace, settings: Settings, stdin: TextIO, out: TextI
 
 
 def _set_disabled(settings: Settings, username: str, disabled: bool, out: TextIO) -> int:
-    async def op(store: SqliteStore) -> bool:
+    async def op(store: Store) -> bool:
         current = await store.get_agent(username)
         if current is None:
             raise NotFoundError(f"no agent {username!r}")

@@ -111,6 +111,15 @@ class CsatSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    # Closed conversations (with their messages, notes, ratings and events) and visitors
+    # are deleted this many days after they were last active; 0 keeps everything.
+    retention_days: int = 0
+    # How often the retention job looks for expired data.
+    retention_check_minutes: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
 class SecuritySettings:
     # Signs visitor tokens. Empty: generated on first start into <data_dir>/secret_key.
     secret_key: str = ""
@@ -155,6 +164,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     csat: CsatSettings = field(default_factory=CsatSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     widget: WidgetSettings = field(default_factory=WidgetSettings)
@@ -188,6 +198,7 @@ _POSITIVE = {
     ("routing", "no_reply_seconds"),
     ("storage", "presence_heartbeat_seconds"),
     ("storage", "presence_timeout_seconds"),
+    ("privacy", "retention_check_minutes"),
 }
 
 
@@ -362,7 +373,9 @@ def _check_value(section: str, key: str, value: Any, source: str) -> None:
                 raise ConfigError(
                     f"{source}: {dotted}: {pair!r} is not like 'en=Need help?'", field=dotted
                 )
-    if (section, key) == ("widget", "greeting_delay_seconds") and value < 0:
+    if (section, key) in (("widget", "greeting_delay_seconds"), ("privacy", "retention_days")) and (
+        value < 0
+    ):
         raise ConfigError(f"{source}: {dotted} must be 0 or more", field=dotted)
     if (section, key) == ("routing", "department_priorities"):
         try:

@@ -24,7 +24,6 @@ from chatserver.config import Settings, parse_department_priorities
 from chatserver.core.faq import MatchSettings
 from chatserver.core.hours import parse_schedule
 from chatserver.core.validation import Limits
-from chatserver.errors import ConfigError
 from chatserver.faq_files import FaqLibrary
 from chatserver.presence import LocalPresence, Presence
 from chatserver.presence_redis import RedisPresence
@@ -33,11 +32,11 @@ from chatserver.realtime.notifier import SocketNotifier
 from chatserver.realtime.origins import OriginPolicy
 from chatserver.realtime.server import ChatSocketServer
 from chatserver.realtime.visitor import VisitorNamespace
+from chatserver.retention import run_retention
 from chatserver.routing_service import RoutingOptions, RoutingService
 from chatserver.services import ChatService, ServiceOptions
 from chatserver.store.base import Store
-from chatserver.store.redis import RedisStore
-from chatserver.store.sqlite import SqliteStore
+from chatserver.store.factory import build_store
 from chatserver.tokens import AgentTokens, TokenSigner, load_or_create_secret
 from chatserver.web import keys, routes
 
@@ -46,18 +45,6 @@ log = logging.getLogger("chatserver")
 # Socket.IO frames carry one chat message; 4,000 characters of UTF-8 plus JSON framing
 # stays well below this, and anything larger is refused before it is parsed.
 MAX_SOCKET_PACKET_BYTES = 64 * 1024
-
-
-def build_store(settings: Settings) -> Store:
-    backend = settings.storage.backend
-    if backend == "sqlite":
-        return SqliteStore(
-            settings.storage.data_dir / "chatserver.sqlite3",
-            synchronous=settings.storage.sqlite_synchronous,
-        )
-    if backend == "redis":
-        return RedisStore(settings.storage.redis_url, prefix=settings.storage.redis_prefix)
-    raise ConfigError(f"storage.backend {backend!r} is not available in this version")
 
 
 def build_client_manager(settings: Settings) -> socketio.AsyncManager | None:
@@ -220,6 +207,14 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             routing_service.run_deadlines(deadline_poll_seconds(settings)), name="deadlines"
         ),
         asyncio.create_task(agents.watch_revocations(REVOCATION_POLL_SECONDS), name="revocations"),
+        asyncio.create_task(
+            run_retention(
+                store,
+                days=settings.privacy.retention_days,
+                interval_s=settings.privacy.retention_check_minutes * 60,
+            ),
+            name="retention",
+        ),
     ]
     tasks.append(
         asyncio.create_task(
