@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
+from chatserver import logredact
 from chatserver.agent_service import AgentService
 from chatserver.canned import load_canned
 from chatserver.config import Settings, parse_department_priorities
@@ -99,6 +100,7 @@ def deadline_poll_seconds(settings: Settings) -> float:
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
+    logredact.install()
     app = web.Application(client_max_size=256 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.STORE] = store if store is not None else build_store(settings)
