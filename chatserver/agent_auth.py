@@ -16,12 +16,13 @@ its timing tells which usernames exist.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,42 @@ def check_credentials(data: Any) -> Credentials:
         username=_credential(data, "username", MAX_USERNAME_LENGTH),
         password=_credential(data, "password", MAX_PASSWORD_LENGTH),
     )
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """``server.trusted_proxies`` parsed (config validation has checked every entry)."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def client_address(
+    remote: str | None, forwarded_for: str | None, trusted: Sequence[IPNetwork]
+) -> str | None:
+    """The client's address: ``remote``, unless that is a trusted proxy; then the last
+    address in ``X-Forwarded-For`` that is not a trusted proxy (the ones before it were
+    written by the client and prove nothing)."""
+    if not trusted or not _is_trusted(remote, trusted):
+        return remote
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else remote
+
+
+def _is_trusted(address: str | None, trusted: Sequence[IPNetwork]) -> bool:
+    if not address:
+        return False
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    return any(parsed in network for network in trusted)
 
 
 def address_key(remote: str | None) -> str:

@@ -9,6 +9,7 @@ in so tests can give their own.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 import types
@@ -41,6 +42,10 @@ class ServerSettings:
     # Engine.IO heartbeat: a dead connection is noticed within interval + timeout.
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: the client
+    # address, for sign-in limits, is then the last address in that header that is not
+    # one of them. Empty: the connecting address is the client.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +367,16 @@ def _check_value(section: str, key: str, value: Any, source: str) -> None:
             parse_schedule(value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc.message}", field=dotted) from None
+    if (section, key) == ("server", "trusted_proxies"):
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"{source}: {dotted}: {entry!r} is not an address or network"
+                    " like 10.0.0.1 or 10.0.0.0/8",
+                    field=dotted,
+                ) from None
     if (section, key) == ("widget", "accent_color") and not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         raise ConfigError(f"{source}: {dotted} must be like #2563eb, got {value!r}", field=dotted)
     if (section, key) == ("widget", "prechat_fields") and set(value) - {"name", "email"}:

@@ -6,6 +6,7 @@ Rate limits are tested with an injected clock (``LoginGuard(clock=...)``), never
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -24,7 +25,9 @@ from chatserver.agent_auth import (
     LoginGuard,
     address_key,
     authenticate_agent,
+    client_address,
     token_from_cookie_header,
+    trusted_networks,
 )
 from chatserver.config import Settings
 from chatserver.core.models import Agent, AgentRole
@@ -88,8 +91,16 @@ async def start(
 ) -> AsyncIterator[Start]:
     sessions: list[aiohttp.ClientSession] = []
 
-    async def run(guard: LoginGuard | None = None) -> Running:
-        app = create_app(settings)
+    async def run(guard: LoginGuard | None = None, *, trusted_proxies: str = "") -> Running:
+        config = settings
+        if trusted_proxies:
+            config = dataclasses.replace(
+                settings,
+                server=dataclasses.replace(
+                    settings.server, trusted_proxies=tuple(trusted_proxies.split(","))
+                ),
+            )
+        app = create_app(config)
         if guard is not None:
             app[keys.LOGIN_GUARD] = guard
         server = await aiohttp_server(app, host="127.0.0.1")
@@ -333,6 +344,40 @@ async def test_per_username_limit_applies_across_addresses(start: Start) -> None
     clock.now += 12
     status, _, _ = await running.login({"username": "alice", "password": PASSWORD})
     assert status == 200
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1", "10.0.0.0/8,127.0.0.0/8"])
+async def test_forwarded_for_counts_only_behind_a_trusted_proxy(start: Start, trusted: str) -> None:
+    running = await start(LoginGuard(clock=FakeClock()), trusted_proxies=trusted)
+
+    tries = iter(range(100))
+
+    async def attempt(forwarded: str) -> int:  # a new username each time: only addresses
+        status, _, _ = await running.login(
+            {"username": f"guess{next(tries)}", "password": WRONG},
+            headers={"X-Forwarded-For": forwarded},
+        )
+        return status
+
+    for i in range(5):  # one client behind the proxy uses up its address's attempts;
+        # the first hop is what the client wrote itself and changes every time
+        assert await attempt(f"198.51.100.{i}, 203.0.113.7") == 401
+    other_client = await attempt("203.0.113.8")
+    if trusted:
+        assert await attempt("1.1.1.1, 203.0.113.7") == 429
+        assert other_client == 401  # another client is not punished for the first
+    else:  # the header is ignored: everyone is 127.0.0.1, which is now limited
+        assert other_client == 429
+
+
+def test_client_address_walks_forwarded_for_from_the_right() -> None:
+    trusted = trusted_networks(("10.0.0.0/8", "127.0.0.1"))
+    assert client_address("127.0.0.1", "1.2.3.4, 5.6.7.8, 10.0.0.2", trusted) == "5.6.7.8"
+    assert client_address("127.0.0.1", None, trusted) == "127.0.0.1"
+    assert client_address("127.0.0.1", "10.0.0.3", trusted) == "10.0.0.3"
+    assert client_address("192.0.2.1", "5.6.7.8", trusted) == "192.0.2.1"  # not a proxy
+    assert client_address("::ffff:127.0.0.1", "5.6.7.8", trusted) == "5.6.7.8"
+    assert client_address("127.0.0.1", "5.6.7.8", ()) == "127.0.0.1"
 
 
 def test_bucket_table_stays_bounded_and_keeps_recent_limited_keys() -> None:

@@ -36,7 +36,9 @@ from chatserver.agent_auth import (
     SignedIn,
     address_key,
     check_credentials,
+    client_address,
     sign_in,
+    trusted_networks,
 )
 from chatserver.errors import AuthError, ChatError, ValidationError
 from chatserver.passwords import MAX_PASSWORD_LENGTH
@@ -91,7 +93,10 @@ async def _attempt(request: web.Request, credentials: Credentials) -> SignedIn |
 
 
 def _client_address(request: web.Request) -> str:
-    return address_key(request.remote)
+    trusted = trusted_networks(request.app[keys.SETTINGS].server.trusted_proxies)
+    return address_key(
+        client_address(request.remote, request.headers.get("X-Forwarded-For"), trusted)
+    )
 
 
 # JSON API ----------------------------------------------------------------------------
