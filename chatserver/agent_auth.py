@@ -24,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from chatserver.core.models import Agent
 from chatserver.core.ratelimit import TokenBucket
@@ -178,9 +178,28 @@ class BucketTable:
             self._buckets.popitem(last=False)
 
 
+class Buckets(Protocol):
+    async def take(self, key: str) -> float:
+        """Spend one token for ``key``: 0.0 if allowed, else the seconds to wait."""
+
+
+class LocalBuckets:
+    """``BucketTable`` on a clock: the limits of one process."""
+
+    def __init__(self, table: BucketTable, clock: Callable[[], float]) -> None:
+        self.table = table
+        self.clock = clock
+
+    async def take(self, key: str) -> float:
+        return self.table.take(key, self.clock())
+
+
 class LoginGuard:
     """Rate limits for sign-in attempts per client address and per username, and the cap
-    on concurrent scrypt runs. One per application; ``clock`` is injectable for tests."""
+    on concurrent scrypt runs. One per application; ``clock`` is injectable for tests.
+
+    The buckets live in this process unless ``shared`` gives others (Redis: one limit
+    for every process, ``chatserver.ratelimit_redis``)."""
 
     def __init__(
         self,
@@ -190,24 +209,31 @@ class LoginGuard:
         username_burst: float | None = None,
         max_keys: int = LOGIN_MAX_KEYS,
         clock: Callable[[], float] = time.monotonic,
+        shared: tuple[Buckets, Buckets] | None = None,
     ) -> None:
         self.by_address = BucketTable(rate=rate, burst=burst, max_keys=max_keys)
         self.by_username = BucketTable(
             rate=rate, burst=burst if username_burst is None else username_burst, max_keys=max_keys
         )
         self.clock = clock
+        self._address_buckets: Buckets
+        self._username_buckets: Buckets
+        if shared is not None:
+            self._address_buckets, self._username_buckets = shared
+        else:
+            self._address_buckets = LocalBuckets(self.by_address, clock)
+            self._username_buckets = LocalBuckets(self.by_username, clock)
         self.hashing = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
 
-    def admit(self, address: str, username: str) -> int:
+    async def admit(self, address: str, username: str) -> int:
         """0 if the attempt may go on, else whole seconds to wait (for ``Retry-After``).
 
         The address is checked first and a refused attempt spends nothing from the
         username's bucket, so a client already over its own limit cannot lock others out.
         """
-        now = self.clock()
-        wait = self.by_address.take(address, now)
+        wait = await self._address_buckets.take(address)
         if wait <= 0:
-            wait = self.by_username.take(username.lower(), now)
+            wait = await self._username_buckets.take(username.lower())
         return math.ceil(wait) if wait > 0 else 0
 
 
@@ -237,7 +263,7 @@ async def sign_in(
 
     ``now`` is wall-clock time (token expiry); the rate limits use ``guard.clock``.
     """
-    wait = guard.admit(address, credentials.username)
+    wait = await guard.admit(address, credentials.username)
     if wait:
         log.info("sign-in attempts from %s are over the limit", address)
         return RateLimited(wait)

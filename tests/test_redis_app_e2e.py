@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
@@ -66,3 +67,28 @@ async def test_server_warns_when_redis_persistence_is_off(
     finally:
         await admin.config_set("appendonly", "yes")
         await admin.aclose()
+
+
+async def test_sign_in_limits_are_shared_by_every_process(
+    start_server: StartServer, tmp_path: Path, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    settings = redis_settings(tmp_path, redis_server, redis_prefix)
+    servers = [await start_server(settings), await start_server(settings)]
+
+    async def attempt(index: int, username: str) -> int:
+        url = str(servers[index].make_url("/api/login"))
+        async with aiohttp.ClientSession() as http:
+            body = {"username": username, "password": "wrong-password"}
+            async with http.post(url, json=body) as response:
+                return response.status
+
+    # five attempts (the burst) spread over both processes, a new username each time
+    assert [await attempt(i % 2, f"guess{i}") for i in range(5)] == [401] * 5
+    assert await attempt(0, "guess5") == 429
+    assert await attempt(1, "guess6") == 429  # the other process knows too
+    admin = aioredis.from_url(redis_server.url)
+    try:
+        keys = [k async for k in admin.scan_iter(f"{redis_prefix}login:*")]
+    finally:
+        await admin.aclose()
+    assert keys  # the buckets live under the deployment's prefix

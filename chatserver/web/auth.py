@@ -25,10 +25,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from chatserver.agent_auth import (
     COOKIE_NAME,
+    LOGIN_BURST,
+    LOGIN_RATE,
     MAX_USERNAME_LENGTH,
     Credentials,
     LoginGuard,
@@ -42,6 +45,7 @@ from chatserver.agent_auth import (
 )
 from chatserver.errors import AuthError, ChatError, ValidationError
 from chatserver.passwords import MAX_PASSWORD_LENGTH
+from chatserver.ratelimit_redis import RedisBuckets
 from chatserver.web import keys
 
 CONSOLE_PATH = "/console"
@@ -67,7 +71,7 @@ _FORM_MESSAGES = {
 
 
 def setup_auth(app: web.Application) -> None:
-    app[keys.LOGIN_GUARD] = LoginGuard()
+    app[keys.LOGIN_GUARD] = _login_guard(app)
     app[keys.TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("chatserver.web", "templates"),
         autoescape=True,
@@ -77,6 +81,25 @@ def setup_auth(app: web.Application) -> None:
     app.router.add_get(LOGIN_PATH, login_page)
     app.router.add_post(LOGIN_PATH, login_form)
     app.router.add_post("/console/logout", logout)
+
+
+def _login_guard(app: web.Application) -> LoginGuard:
+    """In-process limits; on Redis, limits every process shares."""
+    storage = app[keys.SETTINGS].storage
+    if storage.backend != "redis":
+        return LoginGuard()
+    client = aioredis.Redis.from_url(storage.redis_url, socket_timeout=2, socket_connect_timeout=2)
+
+    def buckets(name: str) -> RedisBuckets:
+        return RedisBuckets(
+            client, name=name, prefix=storage.redis_prefix, rate=LOGIN_RATE, burst=LOGIN_BURST
+        )
+
+    async def close(_: web.Application) -> None:
+        await client.aclose()
+
+    app.on_cleanup.append(close)
+    return LoginGuard(shared=(buckets("address"), buckets("username")))
 
 
 async def _attempt(request: web.Request, credentials: Credentials) -> SignedIn | RateLimited:
