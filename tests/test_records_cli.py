@@ -30,7 +30,7 @@ from chatserver.core.models import (
 from chatserver.ids import new_id
 from chatserver.retention import purge_expired
 from chatserver.store.base import Store
-from chatserver.store.factory import build_store
+from chatserver.store.factory import build_store, with_store
 from chatserver.web import keys
 from tests.conftest import StartServer
 
@@ -65,15 +65,7 @@ class Records:
         return proc.returncode, proc.stdout, proc.stderr
 
     def on_store(self, fn: Callable[[Store], Any]) -> Any:
-        async def main() -> Any:
-            store = build_store(self.settings)
-            await store.open()
-            try:
-                return await fn(store)
-            finally:
-                await store.close()
-
-        return asyncio.run(main())
+        return with_store(self.settings, fn, create=True)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
