@@ -130,6 +130,7 @@ def host_app(chat: dict[str, str]) -> web.Application:
     app = web.Application()
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/", plain)
+    app.router.add_get("/shop/{tail:.*}", plain)
     app.router.add_get("/blank", blank)
     app.router.add_get("/hostile", hostile)
     app.router.add_get("/strict", strict)
