@@ -11,6 +11,7 @@ from chatserver.config import Settings, load_settings
 from chatserver.web.app import create_app
 from tests.helpers import VisitorClient
 from tests.redis_server import RedisServer
+from tests.smtp_server import Inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FAQ = ROOT / "faq_data"
@@ -87,3 +88,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 def redis_prefix() -> str:
     """A key prefix of this test's own, so that tests never see each other's keys."""
     return f"t{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+async def inbox() -> AsyncIterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; read ``inbox.messages``."""
+    server = Inbox()
+    await server.start()
+    yield server
+    await server.stop()
