@@ -3,10 +3,10 @@ SMTP server (aiosmtpd) that the tests read delivered mail from."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from chatserver.followups import CSAT
 from chatserver.store.base import Store
 from chatserver.web import keys
-from tests.conftest import StartServer, make_settings
+from tests.conftest import FAST_MAIL, MakeMailWorld, StartServer, make_settings
 from tests.helpers import AgentClient, VisitorClient, wait_until
 from tests.redis_server import RedisServer
 from tests.smtp_server import Inbox, html_part, text_part
@@ -23,13 +23,6 @@ from tests.test_handoff_e2e import ANSWERED, World, handoff
 from tests.test_redis_app_e2e import redis_settings
 
 EMAIL = "ivan.petrenko@example.com"
-# 0.005 minutes: the follow-up is due 0.3 s after closing
-FAST: dict[str, object] = {
-    "csat.followup_delay_minutes": 0.005,
-    "outbox.poll_seconds": 0.05,
-    "outbox.retry_first_seconds": 0.05,
-    "outbox.retry_max_seconds": 0.2,
-}
 RATE_LINK = re.compile(r"https?://[^\s\"<>]+/rate/(r1\.[A-Za-z0-9._-]+)")
 
 
@@ -40,26 +33,7 @@ def server_logs(caplog: pytest.LogCaptureFixture) -> str:
 
 
 def mail_overrides(inbox: Inbox, **more: object) -> dict[str, object]:
-    return {**inbox.mail_settings(), **FAST, **more}
-
-
-MakeWorld = Callable[..., Awaitable[World]]
-
-
-@pytest.fixture
-async def world(
-    start_server: StartServer, tmp_path: Path, inbox: Inbox
-) -> AsyncIterator[MakeWorld]:
-    made: list[World] = []
-
-    async def make(**overrides: object) -> World:
-        settings = make_settings(tmp_path / "data", **mail_overrides(inbox, **overrides))
-        made.append(World(await start_server(settings)))
-        return made[-1]
-
-    yield make
-    for w in made:
-        await w.close()
+    return {**inbox.mail_settings(), **FAST_MAIL, **more}
 
 
 async def chat_and_close(
@@ -88,9 +62,9 @@ async def delivered(store: Store, key: str) -> None:
         item = await store.get_outbox(key)
         return item is not None and item.done_at is not None
 
-    async with __import__("asyncio").timeout(5):
-        while not await check():
-            await __import__("asyncio").sleep(0.02)
+    async with asyncio.timeout(5):
+        while not await check():  # noqa: ASYNC110 - the store offers nothing to wait on
+            await asyncio.sleep(0.02)
 
 
 async def no_csat_deadline(store: Store, cid: str) -> bool:
@@ -101,10 +75,10 @@ async def no_csat_deadline(store: Store, cid: str) -> bool:
 
 
 async def test_followup_is_sent_once_after_the_delay(
-    world: MakeWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
+    mail_world: MakeMailWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    w = await world()
+    w = await mail_world()
     olena = await w.agent("olena")
     visitor, cid = await chat_and_close(
         w, olena, visitor_text="<script>alert(1)</script> доставка?"
@@ -137,11 +111,11 @@ async def test_followup_is_sent_once_after_the_delay(
     assert "delivered" in logs
     assert EMAIL not in logs
     assert "r1." not in logs
-    del visitor
+    assert visitor.sio.connected
 
 
-async def test_followup_in_english_and_ukrainian(world: MakeWorld, inbox: Inbox) -> None:
-    w = await world()
+async def test_followup_in_english_and_ukrainian(mail_world: MakeMailWorld, inbox: Inbox) -> None:
+    w = await mail_world()
     olena = await w.agent("olena")
     await chat_and_close(w, olena, locale="uk", email="a@example.com")
     await chat_and_close(w, olena, locale="en", email="b@example.com")
@@ -151,10 +125,10 @@ async def test_followup_in_english_and_ukrainian(world: MakeWorld, inbox: Inbox)
 
 
 async def test_no_followup_when_rated_or_without_an_address(
-    world: MakeWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
+    mail_world: MakeMailWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="chatserver.followups")
-    w = await world()
+    w = await mail_world()
     olena = await w.agent("olena")
     rated, rated_cid = await chat_and_close(w, olena)
     assert (await rated.call("rate", {"score": 5}))["ok"]
@@ -165,19 +139,19 @@ async def test_no_followup_when_rated_or_without_an_address(
     assert await w.store.get_outbox(f"csat.{rated_cid}") is None
 
 
-async def test_no_followup_when_csat_is_off(world: MakeWorld, inbox: Inbox) -> None:
-    w = await world(**{"csat.enabled": False})
+async def test_no_followup_when_csat_is_off(mail_world: MakeMailWorld, inbox: Inbox) -> None:
+    w = await mail_world(**{"csat.enabled": False})
     olena = await w.agent("olena")
     _, cid = await chat_and_close(w, olena)
     assert await no_csat_deadline(w.store, cid)
 
 
 async def test_bot_only_conversations_skipped_when_configured(
-    world: MakeWorld, inbox: Inbox
+    mail_world: MakeMailWorld, inbox: Inbox
 ) -> None:
     from chatserver.core.models import AgentRole, AgentStatus
 
-    w = await world(**{"csat.skip_bot_only": True})
+    w = await mail_world(**{"csat.skip_bot_only": True})
     admin = await w.agent("boss", role=AgentRole.ADMIN, status=AgentStatus.AWAY)
     visitor = await w.visitor()
     assert (await visitor.call("identify", {"email": EMAIL}))["ok"]
@@ -194,12 +168,12 @@ async def test_bot_only_conversations_skipped_when_configured(
 
 
 async def test_a_failing_smtp_server_delays_the_mail_but_it_arrives_once(
-    world: MakeWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
+    mail_world: MakeMailWorld, inbox: Inbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     inbox.refuse_next = 3
     inbox.refusal = f"451 4.3.0 <{EMAIL}> mailbox busy, try later"
-    w = await world()
+    w = await mail_world()
     olena = await w.agent("olena")
     _, cid = await chat_and_close(w, olena)
     await delivered(w.store, f"csat.{cid}")
