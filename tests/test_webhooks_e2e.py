@@ -161,7 +161,8 @@ def test_webhook_secrets_from_the_environment() -> None:
     settings = load_settings(
         None,
         environ={
-            "CHATSERVER_WEBHOOKS_URLS": "https://a.example/h,https://b.example/h conversation.rated",
+            "CHATSERVER_WEBHOOKS_URLS": "https://a.example/h,"
+            "https://b.example/h conversation.rated",
             "CHATSERVER_WEBHOOKS_SECRETS": f"{SECRET},{OTHER_SECRET}",
         },
     )
