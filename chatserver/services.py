@@ -27,6 +27,7 @@ from chatserver.core.models import (
 from chatserver.core.validation import SendMessage, VisitorAuth
 from chatserver.errors import ConflictError, NotFoundError
 from chatserver.event_log import Event
+from chatserver.followups import FollowUps
 from chatserver.ids import new_id
 from chatserver.notifications import Notifier
 from chatserver.routing_service import RoutingService
@@ -101,7 +102,9 @@ class ChatService:
         routing: RoutingService,
         options: ServiceOptions,
         clock: Callable[[], float] = time.time,
+        followups: FollowUps | None = None,
     ) -> None:
+        self.followups = followups  # writes emails (the transcript a visitor asks for)
         self.routing = routing
         self.store = store
         self.faq = faq
@@ -305,6 +308,27 @@ class ChatService:
                 conversation_id=conversation.id,
                 visitor_id=identity.visitor_id,
             )
+
+    async def email_transcript(self, identity: VisitorIdentity) -> bool:
+        """Queue the transcript of the visitor's current (else latest) conversation to the
+        address they left. False when this very transcript (same last message) was queued
+        before: asking twice sends one email. ConflictError without an address or without
+        mail on this server, NotFoundError without a conversation."""
+        if self.followups is None or not self.followups.options.mail_enabled:
+            raise ConflictError("email is not set up on this server")
+        visitor = await self.store.get_visitor(identity.visitor_id)
+        if visitor is None or not visitor.email:
+            raise ConflictError("leave an email address first")
+        conversation = await self.store.get_open_conversation(
+            identity.visitor_id
+        ) or await self.store.last_conversation(identity.visitor_id)
+        if conversation is None:
+            raise NotFoundError("there is no conversation yet")
+        messages = await self.store.get_messages(conversation.id, limit=10_000)
+        last_seq = messages[-1].seq if messages else 0
+        return await self.followups.send_transcript(
+            conversation, visitor.email, f"transcript.{conversation.id}.{last_seq}"
+        )
 
     async def visitor_typing(self, identity: VisitorIdentity, typing: bool) -> None:
         conversation = await self.store.get_open_conversation(identity.visitor_id)

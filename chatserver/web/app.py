@@ -206,6 +206,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             history_page_size=settings.limits.history_page_size,
             handoff_after_misses=settings.bot.handoff_after_misses,
         ),
+        followups=followups,
     )
     app[keys.SERVICE] = service
     limits = Limits(
