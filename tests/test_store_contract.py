@@ -516,6 +516,7 @@ async def test_outbox_lease_expiry_makes_an_item_claimable_again(store: Store) -
     assert await store.finish_outbox("k", lease="B", now=43.0)
     done = await store.get_outbox("k")
     assert done is not None and done.done_at == 43.0
+    assert done.payload == {}  # nothing personal kept once delivered
     assert await store.claim_outbox(10_000.0, lease="C", lease_seconds=30) == []
     # delivered keys stay used
     assert not await store.enqueue_outbox("k", "email", {}, now=50.0, due_at=50.0)
@@ -544,3 +545,18 @@ async def test_rating_comment_is_stored_once(store: Store) -> None:
     again, stored_again = await store.comment_rating(conversation.id, "changed")
     assert not stored_again and again.comment == "Дуже добре <b>"
     assert await store.get_rating(conversation.id) == rating
+
+
+async def test_outbox_prunes_only_delivered_items(store: Store) -> None:
+    for key in ("old", "new", "pending"):
+        await store.enqueue_outbox(key, "email", {"to": key}, now=1.0, due_at=1.0)
+    items = await store.claim_outbox(2.0, lease="A", lease_seconds=30)
+    assert len(items) == 3
+    assert await store.finish_outbox("old", lease="A", now=10.0)
+    assert await store.finish_outbox("new", lease="A", now=20.0)
+    assert await store.prune_outbox(15.0) == 1
+    assert await store.get_outbox("old") is None
+    assert await store.get_outbox("new") is not None
+    assert await store.get_outbox("pending") is not None
+    assert await store.prune_outbox(10_000.0) == 1
+    assert await store.get_outbox("pending") is not None

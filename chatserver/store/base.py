@@ -235,14 +235,19 @@ class Store(Protocol):
         ``now + lease_seconds``. Two concurrent claims never return the same item."""
 
     async def finish_outbox(self, key: str, *, lease: str, now: float) -> bool:
-        """Mark the item delivered (for good: it is never claimed again). False, and
-        nothing changes, unless ``lease`` still holds it."""
+        """Mark the item delivered (for good: it is never claimed again) and drop its
+        payload (an address, a transcript: kept no longer than needed); the key stays
+        used. False, and nothing changes, unless ``lease`` still holds it."""
 
     async def retry_outbox(self, key: str, *, lease: str, due_at: float, error: str) -> bool:
         """Release the item to be claimed again at ``due_at``, keeping ``error``. False,
         and nothing changes, unless ``lease`` still holds it."""
 
     async def get_outbox(self, key: str) -> OutboxItem | None: ...
+
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        """Forget up to ``limit`` items delivered before ``done_before`` (their keys become
+        free again); returns how many. Pending items are never pruned."""
 
     async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
         """Add the visitor's comment to the conversation's rating unless it already has

@@ -135,6 +135,7 @@ KEY_LAYOUT: Final[dict[str, tuple[str, str, str]]] = {
         " lease?, done_at?, last_error? (kept once delivered, so the key stays used)",
     ),
     "outbox_due": ("outbox_due", "zset", "keys of undelivered outbox items scored by due_at"),
+    "outbox_done": ("outbox_done", "zset", "keys of delivered outbox items scored by done_at"),
     "handled": (
         "handled",
         "zset",
@@ -172,6 +173,10 @@ class Keys:
     @property
     def outbox_due(self) -> str:
         return self._key("outbox_due")
+
+    @property
+    def outbox_done(self) -> str:
+        return self._key("outbox_done")
 
     def outbox_item(self, key: str) -> str:
         return self._key("outbox_item", key)
@@ -497,13 +502,24 @@ then
 end
 redis.call('HDEL', item, 'lease')
 if ARGV[3] == 'done' then
-  redis.call('HSET', item, 'done_at', ARGV[4])
+  redis.call('HSET', item, 'done_at', ARGV[4], 'payload', '{}')
   redis.call('ZREM', K_outbox_due(), ARGV[1])
+  redis.call('ZADD', K_outbox_done(), ARGV[4], ARGV[1])
 else
   redis.call('HSET', item, 'due_at', ARGV[4], 'last_error', ARGV[5])
   redis.call('ZADD', K_outbox_due(), ARGV[4], ARGV[1])
 end
 return {'ok', 1}
+""",
+    # ARGV: done before, limit
+    "prune_outbox": """
+local keys = redis.call('ZRANGEBYSCORE', K_outbox_done(), '-inf', '(' .. ARGV[1],
+  'LIMIT', 0, ARGV[2])
+for _, key in ipairs(keys) do
+  redis.call('DEL', K_outbox_item(key))
+  redis.call('ZREM', K_outbox_done(), key)
+end
+return {'ok', #keys}
 """,
     # ARGV: cid, the rating JSON read before, the rating JSON to store instead
     "swap_rating": """
@@ -1021,6 +1037,9 @@ class RedisStore:
         with self._errors():
             fields = await self._redis().hgetall(self.keys.outbox_item(key))
         return _outbox_item(key, _strings(fields)) if fields else None
+
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        return int((await self._run("prune_outbox", _f(done_before), str(limit)))[1])
 
     async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
         with self._errors():

@@ -662,6 +662,17 @@ class SqliteStore:
     async def get_outbox(self, key: str) -> OutboxItem | None:
         return await self._read(lambda db: _outbox_item(db, key))
 
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        return await self._write(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM outbox WHERE key IN (SELECT key FROM outbox"
+                    " WHERE done_at IS NOT NULL AND done_at < ? LIMIT ?)",
+                    (done_before, limit),
+                ).rowcount
+            )
+        )
+
     async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
         def op(db: sqlite3.Connection) -> tuple[Rating, bool]:
             existing = _rating(db, conversation_id)
