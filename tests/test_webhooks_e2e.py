@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -168,3 +169,38 @@ def test_webhook_secrets_from_the_environment() -> None:
     )
     assert settings.webhooks.secrets == (SECRET, OTHER_SECRET)
     assert settings.webhooks.urls[1] == "https://b.example/h conversation.rated"
+
+
+async def test_a_receiver_that_hangs_is_retried(
+    start_server: StartServer,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+    tmp_path: Path,
+) -> None:
+    calls: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        calls.append(request.headers["X-Chatserver-Delivery"])
+        if len(calls) == 1:  # the first attempt never gets an answer in time
+            await asyncio.sleep(5)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    settings = make_settings(
+        tmp_path / "data",
+        **FAST_MAIL,
+        **{
+            "webhooks.urls": [f"{receiver.make_url('/hook')} conversation.created"],
+            "webhooks.secrets": [SECRET],
+            "webhooks.timeout": 0.2,
+        },
+    )
+    w = World(await start_server(settings))
+    try:
+        visitor = await w.visitor()
+        await visitor.ask(ANSWERED)
+        await wait_until(lambda: len(calls) == 2)
+        assert calls[0] == calls[1]  # the same delivery, retried
+    finally:
+        await w.close()
