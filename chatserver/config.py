@@ -323,6 +323,12 @@ def _build(raw: dict[str, dict[str, tuple[Any, str]]], base_dir: Path) -> Settin
             changes[key] = converted
         built[name] = replace(instance, **changes)
     _check_webhooks(built["webhooks"])
+    mail = built["mail"]
+    if mail.host and "@" not in mail.from_address:
+        raise ConfigError(
+            "mail.from_address must be set (like 'Shop <support@shop.example>') when mail.host is",
+            field="mail.from_address",
+        )
     return Settings(**built)
 
 

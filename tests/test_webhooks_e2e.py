@@ -204,3 +204,20 @@ async def test_a_receiver_that_hangs_is_retried(
         assert calls[0] == calls[1]  # the same delivery, retried
     finally:
         await w.close()
+
+
+def test_mail_needs_a_from_address() -> None:
+    with pytest.raises(ConfigError, match="from_address"):
+        load_settings(None, environ={}, overrides={"mail.host": "smtp.example"})
+    settings = load_settings(
+        None,
+        environ={
+            "CHATSERVER_MAIL_HOST": "smtp.example",
+            "CHATSERVER_MAIL_FROM_ADDRESS": "Shop <s@shop.example>",
+            "CHATSERVER_MAIL_SECURITY": "tls",
+            "CHATSERVER_MAIL_PASSWORD": "pw",
+        },
+    )
+    assert (settings.mail.security, settings.mail.password) == ("tls", "pw")
+    with pytest.raises(ConfigError, match="security"):
+        load_settings(None, environ={}, overrides={"mail.security": "ssl"})
