@@ -169,7 +169,7 @@ class AgentService:
             conversation.id, ConversationState.CLOSED, now=now, expected=conversation.state
         )
         await self.store.clear_deadline(NO_REPLY, conversation.id)
-        await self.store.record_event(
+        await self.routing.events.record(
             "conversation.closed",
             now=now,
             conversation_id=conversation.id,

@@ -111,8 +111,50 @@ class RoutingSettings:
 @dataclass(frozen=True, slots=True)
 class CsatSettings:
     enabled: bool = True
+    # A closed, unrated conversation gets one follow-up email this long after closing
+    # (when the visitor left an address and [mail] is set up). Fractions are fine.
     followup_delay_minutes: float = 30.0
+    # Skip the follow-up when the bot alone handled the conversation (no agent joined).
     skip_bot_only: bool = False
+    # How long the one-click rating links in the follow-up stay valid.
+    link_valid_days: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    # SMTP server; empty host = no email at all (follow-ups and transcripts are not sent).
+    host: str = ""
+    port: int = 587
+    # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (loopback relays).
+    security: str = "starttls"
+    username: str = ""
+    # Set it from the environment (CHATSERVER_MAIL_PASSWORD), not in this file.
+    password: str = ""
+    from_address: str = ""
+    # Seconds for connecting and for each SMTP command.
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    # Receivers of conversation events: one entry per receiver, "<url>" for every event or
+    # "<url> <event> <event>" for those only (events: chatserver/webhooks.py).
+    urls: tuple[str, ...] = ()
+    # One signing secret per url, in the same order (CHATSERVER_WEBHOOKS_SECRETS=s1,s2).
+    secrets: tuple[str, ...] = ()
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    # How often each process looks for due emails and webhook deliveries.
+    poll_seconds: float = 1.0
+    # A claimed delivery is hidden from other processes this long; if the process dies
+    # mid-send, another one retries it after that. Longer than mail/webhook timeouts.
+    lease_seconds: float = 120.0
+    # Retry after a failure: doubling from the first delay up to the cap, never dropped.
+    retry_first_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +212,9 @@ class Settings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     csat: CsatSettings = field(default_factory=CsatSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     widget: WidgetSettings = field(default_factory=WidgetSettings)
@@ -185,6 +230,7 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("storage", "backend"): ("sqlite", "redis"),
     ("storage", "sqlite_synchronous"): ("normal", "full"),
     ("widget", "position"): ("right", "left"),
+    ("mail", "security"): ("none", "starttls", "tls"),
 }
 _POSITIVE = {
     ("server", "ping_interval"),
@@ -204,6 +250,14 @@ _POSITIVE = {
     ("storage", "presence_heartbeat_seconds"),
     ("storage", "presence_timeout_seconds"),
     ("privacy", "retention_check_minutes"),
+    ("csat", "followup_delay_minutes"),
+    ("csat", "link_valid_days"),
+    ("mail", "timeout"),
+    ("webhooks", "timeout"),
+    ("outbox", "poll_seconds"),
+    ("outbox", "lease_seconds"),
+    ("outbox", "retry_first_seconds"),
+    ("outbox", "retry_max_seconds"),
 }
 
 
@@ -284,7 +338,57 @@ def _build(raw: dict[str, dict[str, tuple[Any, str]]], base_dir: Path) -> Settin
             _check_value(name, key, converted, source)
             changes[key] = converted
         built[name] = replace(instance, **changes)
+    _check_webhooks(built["webhooks"])
+    mail = built["mail"]
+    if mail.host and "@" not in mail.from_address:
+        raise ConfigError(
+            "mail.from_address must be set (like 'Shop <support@shop.example>') when mail.host is",
+            field="mail.from_address",
+        )
     return Settings(**built)
+
+
+WEBHOOK_EVENTS = (
+    "conversation.created",
+    "conversation.handoff",
+    "conversation.assigned",
+    "conversation.closed",
+    "conversation.rated",
+)
+
+
+def parse_webhook(entry: str) -> tuple[str, frozenset[str]]:
+    """``"https://crm/hook conversation.closed"`` -> (url, events); no events = all."""
+    url, *events = entry.split()
+    return url, frozenset(events or WEBHOOK_EVENTS)
+
+
+def _check_webhooks(hooks: WebhookSettings) -> None:
+    if len(hooks.secrets) != len(hooks.urls):
+        raise ConfigError(
+            f"webhooks.secrets must give one secret per url ({len(hooks.urls)}),"
+            f" got {len(hooks.secrets)}",
+            field="webhooks.secrets",
+        )
+    for entry, secret in zip(hooks.urls, hooks.secrets, strict=True):
+        if not entry.split() or not re.match(r"https?://[^\s/]+", entry.split()[0]):
+            raise ConfigError(
+                f"webhooks.urls: {entry!r} is not like 'https://crm.example/hook'",
+                field="webhooks.urls",
+            )
+        unknown = set(entry.split()[1:]) - set(WEBHOOK_EVENTS)
+        if unknown:
+            raise ConfigError(
+                f"webhooks.urls: unknown event(s) {', '.join(sorted(unknown))}"
+                f" (known: {', '.join(WEBHOOK_EVENTS)})",
+                field="webhooks.urls",
+            )
+        if len(secret) < 16:
+            # the secret is never shown, not even in errors
+            raise ConfigError(
+                "webhooks.secrets: every secret must be at least 16 characters",
+                field="webhooks.secrets",
+            )
 
 
 def _section_class(name: str) -> type[Any]:

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -42,6 +42,7 @@ from chatserver.core.models import (
     MessageDraft,
 )
 from chatserver.errors import ConflictError
+from chatserver.event_log import EventLog
 from chatserver.notifications import Notifier
 from chatserver.presence import Presence
 from chatserver.store.base import Deadline, Store
@@ -92,8 +93,13 @@ class RoutingService:
         notifier: Notifier,
         options: RoutingOptions,
         clock: Callable[[], float] = time.time,
+        events: EventLog | None = None,
     ) -> None:
         self.store = store
+        # Conversation events go through here so that webhooks and follow-ups hear them.
+        self.events = events if events is not None else EventLog(store)
+        # Deadline kinds handled outside routing (the CSAT follow-up): kind -> handler(key).
+        self.deadline_handlers: dict[str, Callable[[str], Awaitable[None]]] = {}
         self.presence = presence
         self.notifier = notifier
         self.options = options
@@ -135,7 +141,7 @@ class RoutingService:
         queued = await self.store.request_handoff(
             conversation.id, now=now, department=department, priority=priority
         )
-        await self.store.record_event(
+        await self.events.record(
             "conversation.handoff",
             now=now,
             conversation_id=conversation.id,
@@ -261,7 +267,7 @@ class RoutingService:
         await self.notifier.to_visitor(
             conversation.visitor_id, "conversation", conversation.to_wire()
         )
-        await self.store.record_event(
+        await self.events.record(
             "conversation.assigned",
             now=now,
             conversation_id=conversation.id,
@@ -369,6 +375,8 @@ class RoutingService:
             await self._no_reply(deadline.key)
         elif deadline.kind == QUEUE_WAIT:
             await self._long_wait(deadline.key)
+        elif deadline.kind in self.deadline_handlers:
+            await self.deadline_handlers[deadline.kind](deadline.key)
         else:
             log.warning("unknown deadline kind %r", deadline.kind)
 

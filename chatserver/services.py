@@ -26,6 +26,8 @@ from chatserver.core.models import (
 )
 from chatserver.core.validation import SendMessage, VisitorAuth
 from chatserver.errors import ConflictError, NotFoundError
+from chatserver.event_log import Event
+from chatserver.followups import FollowUps
 from chatserver.ids import new_id
 from chatserver.notifications import Notifier
 from chatserver.routing_service import RoutingService
@@ -100,7 +102,9 @@ class ChatService:
         routing: RoutingService,
         options: ServiceOptions,
         clock: Callable[[], float] = time.time,
+        followups: FollowUps | None = None,
     ) -> None:
+        self.followups = followups  # writes emails (the transcript a visitor asks for)
         self.routing = routing
         self.store = store
         self.faq = faq
@@ -153,6 +157,8 @@ class ChatService:
         """
         now = self.clock()
         conversation, opened = await self._current_conversation(identity, now)
+        if opened:
+            await self._announce_created(conversation)
         drafts = [
             MessageDraft(author_kind=AuthorKind.VISITOR, text=send.text, client_id=send.client_id)
         ]
@@ -206,6 +212,7 @@ class ChatService:
         ``data-department``) wins over the department of the FAQ topic."""
         conversation, opened = await self._current_conversation(identity, self.clock())
         if opened:
+            await self._announce_created(conversation)
             await self.notifier.to_visitor(
                 identity.visitor_id, "conversation", conversation.to_wire()
             )
@@ -217,6 +224,19 @@ class ChatService:
             department=department or (context.department if context else None),
             priority=context.priority if context else 0,
             reason=HandoffReason.REQUESTED.value,
+        )
+
+    async def _announce_created(self, conversation: Conversation) -> None:
+        """``open_conversation`` stored the event itself (atomically); listeners hear it
+        here."""
+        await self.routing.events.announce(
+            Event(
+                "conversation.created",
+                conversation.created_at,
+                conversation.id,
+                conversation.visitor_id,
+                {"locale": conversation.locale},
+            )
         )
 
     async def _topic(self, conversation: Conversation) -> FaqEntry | None:
@@ -254,17 +274,25 @@ class ChatService:
         conversation = await self.store.last_conversation(identity.visitor_id)
         if conversation is None:
             raise NotFoundError("there is no conversation to rate")
+        return await self.rate_conversation(conversation, score, comment, via="widget")
+
+    async def rate_conversation(
+        self, conversation: Conversation, score: int, comment: str | None, *, via: str
+    ) -> tuple[Rating, bool]:
+        """Record the (first) rating of a closed conversation and log
+        ``conversation.rated``; a later rating changes nothing. ``via`` says where it came
+        from ("widget", "email")."""
         if conversation.state is not ConversationState.CLOSED:
             raise ConflictError("a conversation can be rated once it is closed")
         now = self.clock()
         rating, stored = await self.store.rate(Rating(conversation.id, score, now, comment))
         if stored:
-            await self.store.record_event(
+            await self.routing.events.record(
                 "conversation.rated",
                 now=now,
                 conversation_id=conversation.id,
-                visitor_id=identity.visitor_id,
-                data={"score": score},
+                visitor_id=conversation.visitor_id,
+                data={"score": score, "via": via},
             )
         return rating, stored
 
@@ -274,12 +302,33 @@ class ChatService:
         await self.identify(identity, name=None, email=email)
         conversation = await self.store.get_open_conversation(identity.visitor_id)
         if conversation is not None:
-            await self.store.record_event(
+            await self.routing.events.record(
                 "visitor.email_left",
                 now=now,
                 conversation_id=conversation.id,
                 visitor_id=identity.visitor_id,
             )
+
+    async def email_transcript(self, identity: VisitorIdentity) -> bool:
+        """Queue the transcript of the visitor's current (else latest) conversation to the
+        address they left. False when this very transcript (same last message) was queued
+        before: asking twice sends one email. ConflictError without an address or without
+        mail on this server, NotFoundError without a conversation."""
+        if self.followups is None or not self.followups.options.mail_enabled:
+            raise ConflictError("email is not set up on this server")
+        visitor = await self.store.get_visitor(identity.visitor_id)
+        if visitor is None or not visitor.email:
+            raise ConflictError("leave an email address first")
+        conversation = await self.store.get_open_conversation(
+            identity.visitor_id
+        ) or await self.store.last_conversation(identity.visitor_id)
+        if conversation is None:
+            raise NotFoundError("there is no conversation yet")
+        messages = await self.store.get_messages(conversation.id, limit=10_000)
+        last_seq = messages[-1].seq if messages else 0
+        return await self.followups.send_transcript(
+            conversation, visitor.email, f"transcript.{conversation.id}.{last_seq}"
+        )
 
     async def visitor_typing(self, identity: VisitorIdentity, typing: bool) -> None:
         conversation = await self.store.get_open_conversation(identity.visitor_id)

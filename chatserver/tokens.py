@@ -111,3 +111,44 @@ def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
         handle.write(key)
     log.info("generated a new secret key in %s", path)
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class RatingClaims:
+    conversation_id: str
+    score: int
+    expires_at: int
+
+
+class RatingTokens:
+    """One-click rating links: ``r1.<conversation_id>.<score>.<expiry>.<signature>``.
+
+    The token is the capability: whoever holds it may rate that one conversation with that
+    score (and add a comment) until it expires. ``read`` tells a forged or garbled token
+    (None) from a genuine expired one (claims with ``expired`` True), so the page can say
+    which.
+    """
+
+    def __init__(self, signer: TokenSigner) -> None:
+        self._signer = signer
+
+    def issue(self, conversation_id: str, score: int, expires_at: int) -> str:
+        body = f"{conversation_id}.{score}.{expires_at}"
+        return f"r1.{body}.{self._signer._signature('rate', body)}"
+
+    def read(self, token: object) -> RatingClaims | None:
+        """The claims of a well-formed, correctly signed token (expired or not), else None."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        parts = token.split(".")
+        if len(parts) != 5 or parts[0] != "r1":
+            return None
+        _, cid, score, expires, signature = parts
+        body = f"{cid}.{score}.{expires}"
+        if not hmac.compare_digest(signature, self._signer._signature("rate", body)):
+            return None
+        if not _VISITOR_ID.fullmatch(cid) or score not in "12345" or len(score) != 1:
+            return None
+        if not expires.isdigit():
+            return None
+        return RatingClaims(cid, int(score), int(expires))

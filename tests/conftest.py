@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -11,6 +12,10 @@ from chatserver.config import Settings, load_settings
 from chatserver.web.app import create_app
 from tests.helpers import VisitorClient
 from tests.redis_server import RedisServer
+from tests.smtp_server import Inbox
+
+if TYPE_CHECKING:
+    from tests.test_handoff_e2e import World
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FAQ = ROOT / "faq_data"
@@ -87,3 +92,44 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 def redis_prefix() -> str:
     """A key prefix of this test's own, so that tests never see each other's keys."""
     return f"t{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+async def inbox() -> AsyncIterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; read ``inbox.messages``."""
+    server = Inbox()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+# Mail settings that keep tests short: the follow-up is due 0.3 s after closing and a
+# failed delivery is retried within 0.05-0.2 s.
+FAST_MAIL: dict[str, object] = {
+    "csat.followup_delay_minutes": 0.005,
+    "outbox.poll_seconds": 0.05,
+    "outbox.retry_first_seconds": 0.05,
+    "outbox.retry_max_seconds": 0.2,
+}
+
+MakeMailWorld = Callable[..., Awaitable["World"]]
+
+
+@pytest.fixture
+async def mail_world(
+    start_server: StartServer, tmp_path: Path, inbox: Inbox
+) -> AsyncIterator[MakeMailWorld]:
+    """Start servers (a ``World``) that send mail to ``inbox``, with short delays."""
+    from tests.test_handoff_e2e import World
+
+    made: list[World] = []
+
+    async def make(**overrides: object) -> World:
+        values = {**inbox.mail_settings(), **FAST_MAIL, **overrides}
+        settings = make_settings(tmp_path / f"data{len(made)}", **values)
+        made.append(World(await start_server(settings)))
+        return made[-1]
+
+    yield make
+    for w in made:
+        await w.close()

@@ -28,7 +28,7 @@ from chatserver.core.models import (
     Visitor,
 )
 from chatserver.ids import new_id
-from chatserver.retention import purge_expired
+from chatserver.retention import prune_outbox, purge_expired
 from chatserver.store.base import Store
 from chatserver.store.factory import build_store, with_store
 from chatserver.web import keys
@@ -303,3 +303,25 @@ async def test_a_running_server_applies_retention(
             await asyncio.sleep(0.01)
     assert await store.get_conversation(recent.id) is not None
     assert await store.get_visitor(old.visitor_id) is None
+
+
+async def test_delivered_outbox_items_are_forgotten_after_the_keep_period(tmp_path: Path) -> None:
+    settings = load_settings(environ={"CHATSERVER_STORAGE_DATA_DIR": str(tmp_path)})
+    store = build_store(settings)
+    await store.open()
+    try:
+        for key in ("csat.a", "csat.b"):
+            await store.enqueue_outbox(key, "email", {}, now=NOV_1, due_at=NOV_1)
+        [first, _] = await store.claim_outbox(NOV_1, lease="l", lease_seconds=60)
+        assert await store.finish_outbox(first.key, lease="l", now=NOV_1)
+        assert await prune_outbox(store, days=0, now=NOV_1 + 29 * DAY) == 0
+        assert await prune_outbox(store, days=0, now=NOV_1 + 31 * DAY) == 1
+        assert await store.get_outbox(first.key) is None
+        assert await store.get_outbox("csat.b" if first.key == "csat.a" else "csat.a")
+        # a shorter retention forgets sooner
+        await store.enqueue_outbox("csat.c", "email", {}, now=NOV_1, due_at=NOV_1)
+        [third] = [i for i in await store.claim_outbox(NOV_1, lease="m", lease_seconds=60)]
+        assert await store.finish_outbox(third.key, lease="m", now=NOV_1)
+        assert await prune_outbox(store, days=7, now=NOV_1 + 8 * DAY) == 1
+    finally:
+        await store.close()

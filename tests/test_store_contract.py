@@ -473,3 +473,90 @@ async def test_saving_a_visitor_without_name_keeps_the_known_one(store: Store) -
     await store.save_visitor(Visitor(id=visitor.id, created_at=2.0, email="b@example.com"), now=2.0)
     again = await store.get_visitor(visitor.id)
     assert again is not None and (again.name, again.email) == ("Ivan", "b@example.com")
+
+
+# outbox ------------------------------------------------------------------------------
+
+
+async def test_outbox_dedupes_by_key(store: Store) -> None:
+    assert await store.enqueue_outbox("csat:c1", "email", {"to": "x"}, now=10.0, due_at=10.0)
+    assert not await store.enqueue_outbox("csat:c1", "email", {"to": "y"}, now=11.0, due_at=11.0)
+    item = await store.get_outbox("csat:c1")
+    assert item is not None
+    assert (item.kind, item.payload, item.attempts, item.done_at) == ("email", {"to": "x"}, 0, None)
+    assert await store.get_outbox("nothing") is None
+
+
+async def test_outbox_claims_never_overlap(store: Store) -> None:
+    for n in range(6):
+        await store.enqueue_outbox(f"k{n}", "webhook", {"n": n}, now=1.0, due_at=float(n))
+    await store.enqueue_outbox("later", "webhook", {}, now=1.0, due_at=500.0)
+    claims = await asyncio.gather(
+        *(store.claim_outbox(100.0, lease=f"L{i}", lease_seconds=30, limit=2) for i in range(5))
+    )
+    claimed = [item.key for batch in claims for item in batch]
+    assert sorted(claimed) == [f"k{n}" for n in range(6)]
+    for i, batch in enumerate(claims):
+        for item in batch:
+            assert item.lease == f"L{i}" and item.attempts == 1
+    # within the lease nobody else gets them
+    assert await store.claim_outbox(120.0, lease="M", lease_seconds=30) == []
+
+
+async def test_outbox_lease_expiry_makes_an_item_claimable_again(store: Store) -> None:
+    await store.enqueue_outbox("k", "email", {}, now=1.0, due_at=1.0)
+    [first] = await store.claim_outbox(10.0, lease="A", lease_seconds=30)
+    assert first.lease == "A"
+    # A died mid-send: once its lease is over, B takes the item
+    [again] = await store.claim_outbox(41.0, lease="B", lease_seconds=30)
+    assert (again.key, again.lease, again.attempts) == ("k", "B", 2)
+    # A's late answer changes nothing; B's counts
+    assert not await store.finish_outbox("k", lease="A", now=42.0)
+    assert not await store.retry_outbox("k", lease="A", due_at=50.0, error="late")
+    assert await store.finish_outbox("k", lease="B", now=43.0)
+    done = await store.get_outbox("k")
+    assert done is not None and done.done_at == 43.0
+    assert done.payload == {}  # nothing personal kept once delivered
+    assert await store.claim_outbox(10_000.0, lease="C", lease_seconds=30) == []
+    # delivered keys stay used
+    assert not await store.enqueue_outbox("k", "email", {}, now=50.0, due_at=50.0)
+    assert not await store.finish_outbox("k", lease="B", now=44.0)
+
+
+async def test_outbox_retry_reschedules_with_the_error(open_store: OpenStore) -> None:
+    store = await open_store()
+    await store.enqueue_outbox("k", "email", {"a": "б"}, now=1.0, due_at=1.0)
+    [item] = await store.claim_outbox(5.0, lease="A", lease_seconds=30)
+    assert await store.retry_outbox(item.key, lease="A", due_at=65.0, error="451 try later")
+    assert await store.claim_outbox(64.0, lease="B", lease_seconds=30) == []
+    await store.close()
+    reopened = await open_store()  # survives a restart
+    [again] = await reopened.claim_outbox(65.0, lease="C", lease_seconds=30)
+    assert (again.attempts, again.last_error, again.payload) == (2, "451 try later", {"a": "б"})
+
+
+async def test_rating_comment_is_stored_once(store: Store) -> None:
+    conversation = await new_conversation(store)
+    with pytest.raises(NotFoundError):
+        await store.comment_rating(conversation.id, "nice")
+    await store.rate(Rating(conversation.id, 4, 5.0))
+    rating, stored = await store.comment_rating(conversation.id, "Дуже добре <b>")
+    assert stored and rating == Rating(conversation.id, 4, 5.0, "Дуже добре <b>")
+    again, stored_again = await store.comment_rating(conversation.id, "changed")
+    assert not stored_again and again.comment == "Дуже добре <b>"
+    assert await store.get_rating(conversation.id) == rating
+
+
+async def test_outbox_prunes_only_delivered_items(store: Store) -> None:
+    for key in ("old", "new", "pending"):
+        await store.enqueue_outbox(key, "email", {"to": key}, now=1.0, due_at=1.0)
+    items = await store.claim_outbox(2.0, lease="A", lease_seconds=30)
+    assert len(items) == 3
+    assert await store.finish_outbox("old", lease="A", now=10.0)
+    assert await store.finish_outbox("new", lease="A", now=20.0)
+    assert await store.prune_outbox(15.0) == 1
+    assert await store.get_outbox("old") is None
+    assert await store.get_outbox("new") is not None
+    assert await store.get_outbox("pending") is not None
+    assert await store.prune_outbox(10_000.0) == 1
+    assert await store.get_outbox("pending") is not None

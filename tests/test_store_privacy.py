@@ -106,6 +106,10 @@ async def test_forget_visitor_erases_everything_and_frees_the_agent(store: Store
     await store.assign(live.id, agent, now=2002.0)
     other = await full_conversation(store, kept, 1000.0)
     await store.record_event("visitor.identified", now=5.0, visitor_id=gone.id)
+    for cid in (old.id, other.id):
+        payload = {"to": "someone@example.com"}
+        await store.enqueue_outbox(f"csat.{cid}", "email", payload, now=1.0, due_at=1.0)
+    await store.enqueue_outbox(f"transcript.{old.id}.2", "email", {}, now=1.0, due_at=1.0)
 
     assert await store.visitor_ids_by_email("someone@EXAMPLE.com") == [gone.id]
     erased = await store.forget_visitor(gone.id)
@@ -117,6 +121,9 @@ async def test_forget_visitor_erases_everything_and_frees_the_agent(store: Store
     assert await store.get_open_conversation(gone.id) is None
     assert await store.last_conversation(gone.id) is None
     assert await store.visitor_ids_by_email("someone@example.com") == []
+    assert await store.get_outbox(f"csat.{old.id}") is None
+    assert await store.get_outbox(f"transcript.{old.id}.2") is None
+    assert await store.get_outbox(f"csat.{other.id}") is not None
     assert (await store.workloads())["olena"].active_chats == 0
     assert await store.agent_conversations("olena") == []
     assert await store.list_queue() == []

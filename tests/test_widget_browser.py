@@ -29,7 +29,8 @@ from chatserver.realtime import events
 from chatserver.web import keys
 from tests.browser import PageErrors, browser, expect
 from tests.conftest import StartServer, make_settings
-from tests.helpers import AgentClient, VisitorClient
+from tests.helpers import AgentClient, VisitorClient, wait_until
+from tests.smtp_server import Inbox, text_part
 from tests.test_handoff_e2e import World
 
 __all__ = ["browser"]  # the fixture, from tests.browser
@@ -547,4 +548,33 @@ async def test_greeting_prechat_form_and_leaving_an_email(browser: Any, site: Ma
     [queued] = await s.world.store.list_queue()
     visitor = await s.world.store.get_visitor(queued.visitor_id)
     assert visitor.email == "ivan.p@example.com"
+    assert errors.errors == []
+
+
+async def test_visitor_gets_the_transcript_by_email(
+    browser: Any, site: MakeSite, inbox: Inbox
+) -> None:
+    s = await site(**inbox.mail_settings(), **{"widget.prechat_fields": ["email"]})
+    olena = await s.agent("olena")
+    page, errors = await open_host(browser, s.page_url("/?locale=en"))
+    await launcher(page).click()
+    await page.get_by_label("Email").fill("ivan@example.com")
+    await page.get_by_role("button", name="Start chat").click()
+    await say(page, "Where is my order?")
+    await page.get_by_role("button", name="Talk to a person").click()
+    view = await olena.wait_assigned()
+    cid = view["conversation"]["id"]
+    assert (await olena.reply(cid, "It ships <b>today</b>."))["ok"]
+    log = transcript(page)
+    await expect(log.locator(".msg").last).to_contain_text("It ships <b>today</b>.")
+    assert (await olena.call("close", {"conversation_id": cid}))["ok"]
+
+    await log.get_by_role("button", name="Email me this conversation").click()
+    await expect(log.locator(".card-done")).to_have_text(
+        "The conversation is on its way to your inbox."
+    )
+    await wait_until(lambda: len(inbox.messages) == 1)
+    message = inbox.messages[0]
+    assert message["To"] == "ivan@example.com"
+    assert "It ships <b>today</b>." in text_part(message)
     assert errors.errors == []

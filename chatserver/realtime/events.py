@@ -13,8 +13,18 @@ V_HANDOFF = "handoff"
 V_LEAVE_EMAIL = "leave_email"
 V_RATE = "rate"
 V_IDENTIFY = "identify"
+V_EMAIL_TRANSCRIPT = "email_transcript"
 VISITOR_CLIENT_EVENTS = frozenset(
-    {V_MESSAGE, V_HISTORY, V_TYPING, V_HANDOFF, V_LEAVE_EMAIL, V_RATE, V_IDENTIFY}
+    {
+        V_MESSAGE,
+        V_HISTORY,
+        V_TYPING,
+        V_HANDOFF,
+        V_LEAVE_EMAIL,
+        V_RATE,
+        V_IDENTIFY,
+        V_EMAIL_TRANSCRIPT,
+    }
 )
 
 AGENT_NAMESPACE = "/agent"

@@ -12,6 +12,7 @@ from chatserver.core.ratelimit import TokenBucket
 from chatserver.core.validation import (
     Limits,
     check_email,
+    check_empty,
     check_handoff,
     check_history,
     check_identify,
@@ -31,6 +32,10 @@ log = logging.getLogger("chatserver.realtime.visitor")
 # store while letting a burst of quick lines (or a widget flushing its offline queue) pass.
 MESSAGE_RATE_PER_SECOND = 1.0
 MESSAGE_BURST = 20
+# Transcript emails: a few in a row (a visitor who clicked twice), then one a minute, so a
+# script cannot make the server mail someone's inbox full.
+TRANSCRIPT_RATE_PER_SECOND = 1 / 60
+TRANSCRIPT_BURST = 3
 
 
 class VisitorNamespace(GuardedNamespace):
@@ -45,6 +50,7 @@ class VisitorNamespace(GuardedNamespace):
         # Per-connection, per-process state only: identity and flood control.
         self._identity: dict[str, VisitorIdentity] = {}
         self._buckets: dict[str, TokenBucket] = {}
+        self._transcript_buckets: dict[str, TokenBucket] = {}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> bool | None:
         try:
@@ -66,6 +72,7 @@ class VisitorNamespace(GuardedNamespace):
     async def on_disconnect(self, sid: str) -> None:
         self._identity.pop(sid, None)
         self._buckets.pop(sid, None)
+        self._transcript_buckets.pop(sid, None)
 
     def _who(self, sid: str) -> VisitorIdentity:
         identity = self._identity.get(sid)
@@ -113,3 +120,16 @@ class VisitorNamespace(GuardedNamespace):
     async def handle_leave_email(self, sid: str, data: Any) -> dict[str, Any]:
         await self.service.leave_email(self._who(sid), check_email(data))
         return {"ok": True}
+
+    async def handle_email_transcript(self, sid: str, data: Any) -> dict[str, Any]:
+        check_empty(data if data is not None else {})
+        bucket = self._transcript_buckets.setdefault(
+            sid, TokenBucket(rate=TRANSCRIPT_RATE_PER_SECOND, burst=TRANSCRIPT_BURST)
+        )
+        if not bucket.allow(time.monotonic()):
+            return {
+                "ok": False,
+                "error": {"code": "rate_limited", "message": "a transcript was just sent"},
+            }
+        queued = await self.service.email_transcript(self._who(sid))
+        return {"ok": True, "queued": queued}

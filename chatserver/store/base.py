@@ -35,6 +35,26 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """Something to deliver outside the server (an email, a webhook POST).
+
+    ``key`` is the dedupe key: enqueueing a key that is already stored (pending or
+    delivered) stores nothing. ``lease`` names the claim that returned the item; only that
+    claim can finish or reschedule it. ``attempts`` counts claims, this one included.
+    """
+
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    created_at: float
+    due_at: float
+    attempts: int = 0
+    lease: str | None = None
+    done_at: float | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Workload:
     active_chats: int
     last_assigned_at: float | None
@@ -204,6 +224,45 @@ class Store(Protocol):
         """Remove and return deadlines due at ``now``: each is returned exactly once,
         however many processes ask."""
 
+    # outbox ---------------------------------------------------------------------------
+    # Deliveries to the outside world (email, webhooks), retried until they succeed. An
+    # item is claimed with a lease: while the lease runs no other claim returns it; when
+    # the lease runs out (the process died mid-send) it is claimable again. So delivery
+    # is at least once; see chatserver/outbox.py for how duplicates are kept rare.
+
+    async def enqueue_outbox(
+        self, key: str, kind: str, payload: dict[str, Any], *, now: float, due_at: float
+    ) -> bool:
+        """Store a pending item under the dedupe ``key``; False (and nothing changes) when
+        the key is already stored, pending or delivered."""
+
+    async def claim_outbox(
+        self, now: float, *, lease: str, lease_seconds: float, limit: int = 10
+    ) -> list[OutboxItem]:
+        """Atomically take up to ``limit`` pending items due at ``now``: each gets
+        ``lease``, one more attempt, and is hidden from other claims until
+        ``now + lease_seconds``. Two concurrent claims never return the same item."""
+
+    async def finish_outbox(self, key: str, *, lease: str, now: float) -> bool:
+        """Mark the item delivered (for good: it is never claimed again) and drop its
+        payload (an address, a transcript: kept no longer than needed); the key stays
+        used. False, and nothing changes, unless ``lease`` still holds it."""
+
+    async def retry_outbox(self, key: str, *, lease: str, due_at: float, error: str) -> bool:
+        """Release the item to be claimed again at ``due_at``, keeping ``error``. False,
+        and nothing changes, unless ``lease`` still holds it."""
+
+    async def get_outbox(self, key: str) -> OutboxItem | None: ...
+
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        """Forget up to ``limit`` items delivered before ``done_before`` (their keys become
+        free again); returns how many. Pending items are never pruned."""
+
+    async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
+        """Add the visitor's comment to the conversation's rating unless it already has
+        one: ``(rating, True)``, or ``(rating as it is, False)`` and nothing changes.
+        NotFoundError when the conversation has no rating."""
+
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
@@ -286,7 +345,9 @@ class Store(Protocol):
     async def forget_visitor(self, visitor_id: str) -> Erased:
         """Erase the visitor and everything stored about them: the visitor record, every
         conversation (open ones too: an agent's chat is taken off their load), its
-        messages, notes, rating, events and deadlines. Nothing is left to restore."""
+        messages, notes, rating, events and deadlines, and the outbox items whose key
+        names one of those conversations (a queued follow-up email with the address and
+        the transcript). Nothing is left to restore."""
 
     async def purge_before(self, cutoff: float, *, limit: int = 500) -> Erased:
         """Retention: delete at most ``limit`` closed conversations closed before

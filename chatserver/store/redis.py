@@ -62,7 +62,7 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
-from chatserver.store.base import AppendResult, Deadline, Erased, Workload
+from chatserver.store.base import AppendResult, Deadline, Erased, OutboxItem, Workload
 
 log = logging.getLogger("chatserver.store.redis")
 
@@ -138,6 +138,14 @@ KEY_LAYOUT: Final[dict[str, tuple[str, str, str]]] = {
         "zset",
         "every visitor id scored by last_seen_at (retention, erasure by email)",
     ),
+    "outbox_item": (
+        "outbox:{}",
+        "hash",
+        "an outbox item by dedupe key: kind, payload (JSON), created_at, due_at, attempts,"
+        " lease?, done_at?, last_error? (kept once delivered, so the key stays used)",
+    ),
+    "outbox_due": ("outbox_due", "zset", "keys of undelivered outbox items scored by due_at"),
+    "outbox_done": ("outbox_done", "zset", "keys of delivered outbox items scored by done_at"),
     "handled": (
         "handled",
         "zset",
@@ -171,6 +179,17 @@ class Keys:
     @property
     def deadlines(self) -> str:
         return self._key("deadlines")
+
+    @property
+    def outbox_due(self) -> str:
+        return self._key("outbox_due")
+
+    @property
+    def outbox_done(self) -> str:
+        return self._key("outbox_done")
+
+    def outbox_item(self, key: str) -> str:
+        return self._key("outbox_item", key)
 
     @property
     def handled(self) -> str:
@@ -499,6 +518,65 @@ for i = 1, #due, 2 do members[#members + 1] = due[i] end
 if #members > 0 then redis.call('ZREM', K_deadlines(), unpack(members)) end
 return {'ok', due}
 """,
+    # ARGV: key, kind, payload JSON, created_at, due_at
+    "enqueue_outbox": """
+local item = K_outbox_item(ARGV[1])
+if redis.call('EXISTS', item) == 1 then return {'existing'} end
+redis.call('HSET', item, 'kind', ARGV[2], 'payload', ARGV[3], 'created_at', ARGV[4],
+  'due_at', ARGV[5], 'attempts', 0)
+redis.call('ZADD', K_outbox_due(), ARGV[5], ARGV[1])
+return {'ok'}
+""",
+    # ARGV: now, lease, lease ends at, limit; answers {'ok', {key, item fields}, ...}
+    "claim_outbox": """
+local due = redis.call('ZRANGEBYSCORE', K_outbox_due(), '-inf', ARGV[1], 'LIMIT', 0, ARGV[4])
+local out = {}
+for _, key in ipairs(due) do
+  local item = K_outbox_item(key)
+  redis.call('HSET', item, 'lease', ARGV[2], 'due_at', ARGV[3])
+  redis.call('HINCRBY', item, 'attempts', 1)
+  redis.call('ZADD', K_outbox_due(), ARGV[3], key)
+  out[#out + 1] = key
+  out[#out + 1] = redis.call('HGETALL', item)
+end
+return {'ok', out}
+""",
+    # ARGV: key, lease, then "done", now  or  "retry", due_at, error
+    "release_outbox": """
+local item = K_outbox_item(ARGV[1])
+if redis.call('HGET', item, 'lease') ~= ARGV[2] or redis.call('HEXISTS', item, 'done_at') == 1
+then
+  return {'ok', 0}
+end
+redis.call('HDEL', item, 'lease')
+if ARGV[3] == 'done' then
+  redis.call('HSET', item, 'done_at', ARGV[4], 'payload', '{}')
+  redis.call('ZREM', K_outbox_due(), ARGV[1])
+  redis.call('ZADD', K_outbox_done(), ARGV[4], ARGV[1])
+else
+  redis.call('HSET', item, 'due_at', ARGV[4], 'last_error', ARGV[5])
+  redis.call('ZADD', K_outbox_due(), ARGV[4], ARGV[1])
+end
+return {'ok', 1}
+""",
+    # ARGV: done before, limit
+    "prune_outbox": """
+local keys = redis.call('ZRANGEBYSCORE', K_outbox_done(), '-inf', '(' .. ARGV[1],
+  'LIMIT', 0, ARGV[2])
+for _, key in ipairs(keys) do
+  redis.call('DEL', K_outbox_item(key))
+  redis.call('ZREM', K_outbox_done(), key)
+end
+return {'ok', #keys}
+""",
+    # ARGV: cid, the rating JSON read before, the rating JSON to store instead
+    "swap_rating": """
+local found = redis.call('GET', K_rating(ARGV[1]))
+if not found then return {'not_found', 'the conversation has no rating'} end
+if found ~= ARGV[2] then return {'existing', found} end
+redis.call('SET', K_rating(ARGV[1]), ARGV[3])
+return {'ok'}
+""",
     # ARGV: cid, count, then per draft: client_id (optional), message JSON
     "append_messages": """
 local cid, count = ARGV[1], tonumber(ARGV[2])
@@ -591,6 +669,17 @@ local erased, events = 0, 0
 for _, cid in ipairs(redis.call('ZRANGE', K_visitor_conversations(vid), 0, -1)) do
   local n = erase_conv(cid)
   if n >= 0 then erased = erased + 1; events = events + n end
+  -- outbox items that name the conversation (its email follow-up, transcripts sent)
+  for _, index in ipairs({K_outbox_due(), K_outbox_done()}) do
+    local cursor = '0'
+    repeat
+      local page = redis.call('ZSCAN', index, cursor, 'MATCH', '*' .. cid .. '*', 'COUNT', 1000)
+      cursor = page[1]
+      for i = 1, #page[2], 2 do
+        redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', index, page[2][i])
+      end
+    until cursor == '0'
+  end
 end
 local visitors = redis.call('DEL', K_visitor(vid))
 redis.call('DEL', K_visitor_open(vid), K_visitor_conversations(vid))
@@ -1058,6 +1147,58 @@ class RedisStore:
             taken.append(Deadline(kind, key, float(score)))
         return taken
 
+    # outbox ---------------------------------------------------------------------------
+
+    async def enqueue_outbox(
+        self, key: str, kind: str, payload: dict[str, Any], *, now: float, due_at: float
+    ) -> bool:
+        answer = await self._run("enqueue_outbox", key, kind, _dumps(payload), _f(now), _f(due_at))
+        return bool(answer[0] == "ok")
+
+    async def claim_outbox(
+        self, now: float, *, lease: str, lease_seconds: float, limit: int = 10
+    ) -> list[OutboxItem]:
+        answer = await self._run(
+            "claim_outbox", _f(now), lease, _f(now + lease_seconds), str(limit)
+        )
+        flat = answer[1]
+        return [
+            _outbox_item(_text(key), _pairs(fields))
+            for key, fields in zip(flat[::2], flat[1::2], strict=True)
+        ]
+
+    async def finish_outbox(self, key: str, *, lease: str, now: float) -> bool:
+        return bool((await self._run("release_outbox", key, lease, "done", _f(now)))[1])
+
+    async def retry_outbox(self, key: str, *, lease: str, due_at: float, error: str) -> bool:
+        answer = await self._run("release_outbox", key, lease, "retry", _f(due_at), error)
+        return bool(answer[1])
+
+    async def get_outbox(self, key: str) -> OutboxItem | None:
+        with self._errors():
+            fields = await self._redis().hgetall(self.keys.outbox_item(key))
+        return _outbox_item(key, _strings(fields)) if fields else None
+
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        return int((await self._run("prune_outbox", _f(done_before), str(limit)))[1])
+
+    async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
+        with self._errors():
+            found = await self._redis().get(self.keys.rating(conversation_id))
+        body = None if found is None else _text(found)
+        while True:  # compare-and-set: a concurrent comment wins or loses as a whole
+            if body is None:
+                raise NotFoundError("the conversation has no rating")
+            existing = _rating(conversation_id, body)
+            if existing.comment:
+                return existing, False
+            stored = json.loads(body)
+            stored["comment"] = comment
+            answer = await self._run("swap_rating", conversation_id, body, _dumps(stored))
+            if answer[0] == "ok":
+                return _rating(conversation_id, _dumps(stored)), True
+            body = _text(answer[1])
+
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
@@ -1400,6 +1541,24 @@ def _note(conversation_id: str, body: str) -> Note:
         text=stored["text"],
         created_at=stored["created_at"],
         client_id=stored["client_id"],
+    )
+
+
+def _strings(row: Mapping[Any, Any]) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in row.items()}
+
+
+def _outbox_item(key: str, row: Mapping[str, str]) -> OutboxItem:
+    return OutboxItem(
+        key=key,
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        created_at=float(row["created_at"]),
+        due_at=float(row["due_at"]),
+        attempts=int(row["attempts"]),
+        lease=row.get("lease"),
+        done_at=_opt_float(row.get("done_at")),
+        last_error=row.get("last_error"),
     )
 
 

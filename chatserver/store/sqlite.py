@@ -45,7 +45,7 @@ from chatserver.core.models import (
 )
 from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
-from chatserver.store.base import AppendResult, Deadline, Erased, Workload
+from chatserver.store.base import AppendResult, Deadline, Erased, OutboxItem, Workload
 
 T = TypeVar("T")
 log = logging.getLogger("chatserver.store.sqlite")
@@ -162,6 +162,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE notes ADD COLUMN client_id TEXT;
     CREATE UNIQUE INDEX notes_client_id ON notes(conversation_id, client_id)
         WHERE client_id IS NOT NULL;
+    """,
+    """
+    -- due_at: when the item may next be claimed (a claim moves it to the lease's end)
+    CREATE TABLE outbox (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease TEXT,
+        done_at REAL,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(due_at) WHERE done_at IS NULL;
     """,
     """
     CREATE INDEX conversations_closed ON conversations(closed_at)
@@ -590,6 +605,99 @@ class SqliteStore:
 
         return await self._write(op)
 
+    # outbox ---------------------------------------------------------------------------
+
+    async def enqueue_outbox(
+        self, key: str, kind: str, payload: dict[str, Any], *, now: float, due_at: float
+    ) -> bool:
+        body = json.dumps(payload, ensure_ascii=False)
+        return await self._write(
+            lambda db: (
+                db.execute(
+                    "INSERT INTO outbox (key, kind, payload, created_at, due_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                    (key, kind, body, now, due_at),
+                ).rowcount
+                == 1
+            )
+        )
+
+    async def claim_outbox(
+        self, now: float, *, lease: str, lease_seconds: float, limit: int = 10
+    ) -> list[OutboxItem]:
+        def op(db: sqlite3.Connection) -> list[OutboxItem]:
+            # Inside the write transaction: no other writer claims between read and update.
+            keys = [
+                row[0]
+                for row in db.execute(
+                    "SELECT key FROM outbox WHERE done_at IS NULL AND due_at <= ?"
+                    " ORDER BY due_at LIMIT ?",
+                    (now, limit),
+                )
+            ]
+            db.executemany(
+                "UPDATE outbox SET lease = ?, due_at = ?, attempts = attempts + 1 WHERE key = ?",
+                [(lease, now + lease_seconds, key) for key in keys],
+            )
+            return [item for key in keys if (item := _outbox_item(db, key)) is not None]
+
+        return await self._write(op)
+
+    async def finish_outbox(self, key: str, *, lease: str, now: float) -> bool:
+        return await self._write(
+            lambda db: (
+                db.execute(
+                    "UPDATE outbox SET done_at = ?, lease = NULL"
+                    " WHERE key = ? AND lease = ? AND done_at IS NULL",
+                    (now, key, lease),
+                ).rowcount
+                == 1
+            )
+        )
+
+    async def retry_outbox(self, key: str, *, lease: str, due_at: float, error: str) -> bool:
+        return await self._write(
+            lambda db: (
+                db.execute(
+                    "UPDATE outbox SET due_at = ?, last_error = ?, lease = NULL"
+                    " WHERE key = ? AND lease = ? AND done_at IS NULL",
+                    (due_at, error, key, lease),
+                ).rowcount
+                == 1
+            )
+        )
+
+    async def get_outbox(self, key: str) -> OutboxItem | None:
+        return await self._read(lambda db: _outbox_item(db, key))
+
+    async def prune_outbox(self, done_before: float, *, limit: int = 1000) -> int:
+        return await self._write(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM outbox WHERE key IN (SELECT key FROM outbox"
+                    " WHERE done_at IS NOT NULL AND done_at < ? LIMIT ?)",
+                    (done_before, limit),
+                ).rowcount
+            )
+        )
+
+    async def comment_rating(self, conversation_id: str, comment: str) -> tuple[Rating, bool]:
+        def op(db: sqlite3.Connection) -> tuple[Rating, bool]:
+            existing = _rating(db, conversation_id)
+            if existing is None:
+                raise NotFoundError("the conversation has no rating")
+            if existing.comment:
+                return existing, False
+            db.execute(
+                "UPDATE ratings SET comment = ? WHERE conversation_id = ?",
+                (comment, conversation_id),
+            )
+            return Rating(
+                existing.conversation_id, existing.score, existing.created_at, comment
+            ), True
+
+        return await self._write(op)
+
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
@@ -804,6 +912,8 @@ class SqliteStore:
             ]
             events = _erase_conversations(db, ids)
             events += db.execute("DELETE FROM events WHERE visitor_id = ?", (visitor_id,)).rowcount
+            for conversation_id in ids:  # outbox items that name the conversation
+                db.execute("DELETE FROM outbox WHERE instr(key, ?) > 0", (conversation_id,))
             visitors = db.execute("DELETE FROM visitors WHERE id = ?", (visitor_id,)).rowcount
             return Erased(conversations=len(ids), visitors=visitors, events=events)
 
@@ -960,6 +1070,20 @@ def _rating(db: sqlite3.Connection, conversation_id: str) -> Rating | None:
         (conversation_id,),
     ).fetchone()
     return None if row is None else Rating(*row)
+
+
+def _outbox_item(db: sqlite3.Connection, key: str) -> OutboxItem | None:
+    row = db.execute(
+        "SELECT key, kind, payload, created_at, due_at, attempts, lease, done_at, last_error"
+        " FROM outbox WHERE key = ?",
+        (key,),
+    ).fetchone()
+    if row is None:
+        return None
+    key, kind, payload, created_at, due_at, attempts, lease, done_at, last_error = row
+    return OutboxItem(
+        key, kind, json.loads(payload), created_at, due_at, attempts, lease, done_at, last_error
+    )
 
 
 def _must(db: sqlite3.Connection, conversation_id: str) -> Conversation:

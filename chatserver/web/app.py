@@ -25,7 +25,11 @@ from chatserver.config import Settings, parse_department_priorities
 from chatserver.core.faq import MatchSettings
 from chatserver.core.hours import parse_schedule
 from chatserver.core.validation import Limits
+from chatserver.event_log import EventLog
 from chatserver.faq_files import FaqLibrary
+from chatserver.followups import CSAT, EMAIL, EmailSender, FollowUpOptions, FollowUps
+from chatserver.mailer import SmtpMailer
+from chatserver.outbox import Handler, OutboxOptions, OutboxWorker
 from chatserver.presence import LocalPresence, Presence
 from chatserver.presence_redis import RedisPresence
 from chatserver.realtime.agent import AgentNamespace
@@ -38,8 +42,9 @@ from chatserver.routing_service import RoutingOptions, RoutingService
 from chatserver.services import ChatService, ServiceOptions
 from chatserver.store.base import Store
 from chatserver.store.factory import build_store
-from chatserver.tokens import AgentTokens, TokenSigner, load_or_create_secret
+from chatserver.tokens import AgentTokens, RatingTokens, TokenSigner, load_or_create_secret
 from chatserver.web import keys, routes
+from chatserver.webhooks import WEBHOOK, Webhooks
 
 log = logging.getLogger("chatserver")
 
@@ -95,7 +100,11 @@ REVOCATION_POLL_SECONDS = 1.0
 def deadline_poll_seconds(settings: Settings) -> float:
     """Deadlines are checked a few times within the shortest one, at most once a second
     and at least every 50 ms: late by a fraction of a grace period at worst."""
-    shortest = min(settings.routing.agent_grace_seconds, settings.routing.no_reply_seconds)
+    shortest = min(
+        settings.routing.agent_grace_seconds,
+        settings.routing.no_reply_seconds,
+        settings.csat.followup_delay_minutes * 60,
+    )
     return max(0.05, min(1.0, shortest / 5))
 
 
@@ -150,6 +159,11 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.AGENT_TOKENS] = AgentTokens(signer)
     notifier = SocketNotifier(sio)
+    events = EventLog(store)
+    outbox, followups, webhooks = _outbox(settings, store, events, signer)
+    app[keys.OUTBOX] = outbox
+    app[keys.FOLLOWUPS] = followups
+    app[keys.RATING_TOKENS] = followups.tokens
     presence = build_presence(settings)
     await presence.open()
     routing_service = RoutingService(
@@ -167,7 +181,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
                 settings.routing.department_priorities
             ),
         ),
+        events=events,
     )
+    routing_service.deadline_handlers[CSAT] = followups.due
     service = ChatService(
         store=store,
         faq=faq,
@@ -179,6 +195,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             history_page_size=settings.limits.history_page_size,
             handoff_after_misses=settings.bot.handoff_after_misses,
         ),
+        followups=followups,
     )
     app[keys.SERVICE] = service
     limits = Limits(
@@ -217,6 +234,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             ),
             name="retention",
         ),
+        asyncio.create_task(outbox.run(settings.outbox.poll_seconds), name="outbox"),
     ]
     tasks.append(
         asyncio.create_task(
@@ -237,7 +255,48 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await sio.shutdown()
         await _close_client_manager(sio)
         await presence.close()
+        await webhooks.close()
         await store.close()
+
+
+def _outbox(
+    settings: Settings, store: Store, events: EventLog, signer: TokenSigner
+) -> tuple[OutboxWorker, FollowUps, Webhooks]:
+    """The outbox worker with its handlers (email, webhooks), and the listeners that fill
+    the outbox: the CSAT follow-up and the webhooks."""
+    mail = settings.mail
+    webhooks = Webhooks(settings.webhooks, store)
+    handlers: dict[str, Handler] = {
+        EMAIL: EmailSender(SmtpMailer(mail) if mail.host else None, mail.from_address),
+        WEBHOOK: webhooks.deliver,
+    }
+    outbox = OutboxWorker(
+        store,
+        handlers,
+        OutboxOptions(
+            lease_seconds=settings.outbox.lease_seconds,
+            retry_first_seconds=settings.outbox.retry_first_seconds,
+            retry_max_seconds=settings.outbox.retry_max_seconds,
+        ),
+    )
+    webhooks.wake = outbox.wake
+    csat = settings.csat
+    followups = FollowUps(
+        store=store,
+        tokens=RatingTokens(signer),
+        options=FollowUpOptions(
+            enabled=csat.enabled,
+            delay_seconds=csat.followup_delay_minutes * 60,
+            skip_bot_only=csat.skip_bot_only,
+            link_valid_seconds=csat.link_valid_days * 86400,
+            public_url=settings.public_url,
+            bot_name=settings.bot.name,
+            mail_enabled=bool(mail.host),
+        ),
+        wake=outbox.wake,
+    )
+    events.listeners += [webhooks.on_event, followups.on_event]
+    return outbox, followups, webhooks
 
 
 async def _close_client_manager(sio: ChatSocketServer) -> None:

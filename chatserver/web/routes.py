@@ -7,6 +7,7 @@ from aiohttp import web
 from chatserver.web import keys
 from chatserver.web.auth import setup_auth
 from chatserver.web.console import setup_console
+from chatserver.web.rating import setup_rating
 from chatserver.web.transcripts import setup_transcripts
 from chatserver.web.widget import setup_widget
 
@@ -29,3 +30,4 @@ def setup(app: web.Application) -> None:
     setup_console(app)
     setup_widget(app)
     setup_transcripts(app)
+    setup_rating(app)

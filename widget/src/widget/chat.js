@@ -82,6 +82,7 @@ export class Chat {
     this.messageListeners = new Set();
     this.emailLeft = new Map(); // conversation id -> address
     this.rated = new Map(); // conversation id -> score
+    this.transcriptSent = new Set(); // conversation ids whose transcript was emailed
     this._typingSentAt = 0;
     this._typingTimer = null;
     this._agentTypingTimer = null;
@@ -388,6 +389,22 @@ export class Chat {
     const ack = await this.call("leave_email", { email });
     if (ack.ok && conversation) {
       this.emailLeft.set(conversation.id, email);
+      this.changed();
+    }
+    return ack;
+  }
+
+  /** Whether the server has an address for this visitor (as far as this page knows). */
+  get emailKnown() {
+    return Boolean((this.profile && this.profile.email) || this.emailLeft.size);
+  }
+
+  /** Email the transcript of the current conversation to the visitor's address. */
+  async emailTranscript() {
+    const conversation = this.current;
+    const ack = await this.call("email_transcript", {});
+    if (ack.ok && conversation) {
+      this.transcriptSent.add(conversation.id);
       this.changed();
     }
     return ack;

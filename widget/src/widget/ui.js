@@ -363,6 +363,13 @@ export class View {
         key: `rate:${conversation.id}:${rated ? "done" : ""}`,
         make: () => (rated ? this.note(t.rateThanks) : this.rateCard()),
       });
+      if (chat.emailKnown) {
+        const sent = chat.transcriptSent.has(conversation.id);
+        items.push({
+          key: `transcript:${conversation.id}:${sent ? "done" : ""}`,
+          make: () => (sent ? this.note(t.transcriptSent) : this.transcriptCard()),
+        });
+      }
     }
     return items;
   }
@@ -483,6 +490,25 @@ export class View {
       h("div", { class: "row" }, input, h("button", { class: "primary", type: "submit", text: t.emailSend })),
       error,
     );
+  }
+
+  transcriptCard() {
+    const t = this.t;
+    const error = h("p", { class: "error", role: "alert" });
+    const ask = h("button", {
+      class: "link",
+      type: "button",
+      text: t.transcriptAsk,
+      onclick: async () => {
+        ask.disabled = true;
+        const ack = await this.chat.emailTranscript();
+        if (!ack.ok) {
+          ask.disabled = false;
+          error.textContent = t.error;
+        }
+      },
+    });
+    return h("div", { class: "card" }, ask, error);
   }
 
   rateCard() {
