@@ -360,12 +360,21 @@ class FaqIndex:
     def _parse(self, question: str) -> _Query | None:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
         and that reading wins when it finds clearly more of its words in the FAQ."""
-        native = self._query(text.content_words(question), "native")
+        content = text.content_words(question)
+        native = self._query(content, "native")
         if not self._cyrillic or text.detect_locale(question) != "en":
             return native
         if native is not None and all(native.matches):
             return native  # every word is one the FAQ knows: it is English
-        latin = " ".join(text.translit(w) or w for w in text.words(question))
+        # Only the words English leaves as content are read again: "can you" and "to an"
+        # are English function words, not "цан еу" and "то ан" (which would otherwise
+        # outvote one known word). A Latin question none of whose unknown words is a
+        # plain Latin word (digits, mixed scripts) has no other reading: skip the parses.
+        if native is not None and not any(
+            text.translit(w) and not self._vocab.matches(text.stem(w)) for w in content
+        ):
+            return native
+        latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
         for variant in (latin, text.translit_uk(latin)):
             query = self._query(text.content_words(variant), "translit")
