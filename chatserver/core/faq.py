@@ -61,6 +61,9 @@ MAX_UNKNOWN_SHARE = 0.5
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
+NONE_UNKNOWN_SHARE = 0.5
+CONFIDENT_SCORE = 1000.0
+CONFIDENT_LEAD = 1000.0
 COMMON_SHARE = 0.5
 MIN_ENTRIES_FOR_COMMON = 4
 # Entries that cannot reach this share of suggest_cutoff even with a perfect precision
@@ -558,7 +561,8 @@ class FaqIndex:
         if not ranked:
             return NoMatch()
         top = ranked[0]
-        if top.score < s.suggest_cutoff or query.unknown[top.entry.locale] >= MAX_UNKNOWN_SHARE:
+        unknown = query.unknown[top.entry.locale]
+        if top.score < s.suggest_cutoff or unknown >= NONE_UNKNOWN_SHARE:
             return NoMatch(top)
         # Only one language per decision: the same answer in ru and uk is not a choice.
         rivals = [r for r in ranked[1:] if r.entry.locale == top.entry.locale]
@@ -569,7 +573,11 @@ class FaqIndex:
         # A one-word question ("пароль") that is only part of a phrasing is a topic,
         # not a question: it gets suggestions unless it is a whole phrasing or keyword.
         whole = len(query.terms) > 1 or self._best_recall(query, top.entry) >= ONE_WORD_RECALL
-        if top.score >= s.answer_cutoff and not close and native and whole:
+        lead = top.score - (rivals[0].score if rivals else 0.0)
+        sure = (top.score >= s.answer_cutoff and not close) or (
+            top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_LEAD
+        )
+        if sure and native and whole and unknown < MAX_UNKNOWN_SHARE:
             return Answer(top.entry, top.score)
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)

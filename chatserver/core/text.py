@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable
 
+import Stemmer
 from rapidfuzz import fuzz, process
 
 _UK_LETTERS = frozenset("іїєґ")
@@ -257,9 +258,14 @@ def is_filler_typo(word: str) -> bool:
 
 
 # --- stemming -----------------------------------------------------------------------
-# A crude longest-suffix stripper. It only has to map the usual inflections of one word
-# to one stem (or stems a single edit apart, which the fuzzy token match absorbs); a
-# real Snowball stemmer would be better but is not worth a dependency here.
+# Russian and English go through Snowball (PyStemmer, C): it maps "самому"/"сам" and
+# "частями"/"часть" to one stem, which a suffix list cannot without overstemming.
+# Snowball has no Ukrainian, so Ukrainian (and Cyrillic without telltale letters that
+# Snowball leaves too short) keeps a crude longest-suffix stripper; it only has to map
+# the usual inflections of one word to one stem (or stems a single edit apart, which the
+# fuzzy token match absorbs).
+_RU_STEMMER = Stemmer.Stemmer("russian")
+_EN_STEMMER = Stemmer.Stemmer("english")
 _CYR_ENDINGS = """
 ями ами иями ием иям ией ого его ому ему ыми ими ая яя ое ее ые ие ый ий ой ей ую юю
 ом ем ам ям ах ях ов ев ью ия ию ть ти ешь ете ет ют ут ит ите ишь ат ят ла ло ли ал
@@ -271,7 +277,6 @@ _CYR_ENDINGS = """
 # Longest first, so "ами" is stripped whole rather than as "и".
 _CYR_SUFFIXES = sorted(set(_CYR_ENDINGS), key=len, reverse=True)
 _CYR_REFLEXIVE = ("ся", "сь")
-_EN_SUFFIXES = ("ing", "ed", "es", "s", "ly")
 # Cyrillic stems keep 4 letters: at 3 too many words collide and "забыл" -> "заб" would
 # no longer fuzzily meet "забыли" -> "забы" (3-letter terms must match exactly).
 _MIN_STEM_CYR = 4
@@ -282,29 +287,35 @@ def _is_cyrillic(word: str) -> bool:
     return any("а" <= c <= "я" or c in _UK_LETTERS for c in word)
 
 
+def _strip_cyrillic(word: str) -> str:
+    if len(word) <= _MIN_STEM_CYR:
+        return word
+    for refl in _CYR_REFLEXIVE:
+        if word.endswith(refl) and len(word) - 2 > _MIN_STEM_CYR:
+            word = word[:-2]
+            break
+    for suffix in _CYR_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM_CYR:
+            return word[: -len(suffix)]
+    return word
+
+
 @functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """Strip one inflectional ending (and a reflexive -ся/-сь), keeping a short stem."""
+    """The word's stem: Snowball for Russian and English, a suffix stripper otherwise."""
     if word.isdigit():
         return word
     if _is_cyrillic(word):
-        if len(word) <= _MIN_STEM_CYR:
-            return word
-        for refl in _CYR_REFLEXIVE:
-            if word.endswith(refl) and len(word) - 2 > _MIN_STEM_CYR:
-                word = word[:-2]
-                break
-        suffixes: Iterable[str] = _CYR_SUFFIXES
-        keep = _MIN_STEM_CYR
-    else:
-        if word.endswith("ies") and len(word) > 5:
-            return word[:-3] + "y"
-        suffixes = _EN_SUFFIXES
-        keep = _MIN_STEM_EN
-    for suffix in suffixes:
-        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
-            return word[: -len(suffix)]
-    return word
+        if any(c in _UK_LETTERS for c in word):
+            return _strip_cyrillic(word)
+        stemmed: str = _RU_STEMMER.stemWord(word)
+        # Snowball may cut a short word to 2 letters ("сам" stays, "нов" from "новый");
+        # below 3 letters a stem meets too many others.
+        return stemmed if len(stemmed) >= 3 else word
+    if not word.isascii():
+        return word
+    stemmed = _EN_STEMMER.stemWord(word)
+    return stemmed if len(stemmed) >= _MIN_STEM_EN else word
 
 
 def terms(text: str) -> list[str]:
