@@ -450,8 +450,14 @@ GOLDEN: list[Row] = [
     ("agent please", "en", "handoff", NONE),
     ("позовите оператора, сколько стоит доставка?", "ru", "handoff", NONE),
     ("нужен оператор", "ru", "handoff", NONE),
-    # a lone "оператор" next to an FAQ topic is a question (about a courier firm), no handoff
-    ("какой у вас оператор доставки?", "ru", "none", NONE),
+    # a lone "оператор" next to an FAQ topic is a question (about a courier firm), no
+    # handoff; was "none": one unknown word beside a known topic now offers that topic
+    (
+        "какой у вас оператор доставки?",
+        "ru",
+        "suggest",
+        _ids("ru-delivery-regions", "ru-delivery-cost", "ru-delivery-time"),
+    ),
 ]
 
 
