@@ -78,6 +78,7 @@ MIN_ENTRIES_FOR_COMMON = 4
 # Entries that cannot reach this share of suggest_cutoff even with a perfect precision
 # are dropped before the costlier precision step (they could only be NoMatch.best).
 PRUNE_SHARE = 0.5
+_ROUNDING = 0.1  # scores are rounded to 0.1: prune that much later
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +332,7 @@ class FaqIndex:
         if handoff > 0:
             return HandoffRequest(round(handoff, 1))
         preferred = self._preferred_locale(question, query, locale)
-        return self._decide(query, self._rank(query, preferred), preferred)
+        return self._decide(query, self._rank(query, preferred, full=False), preferred)
 
     def scores(self, question: str, locale: str | None = None) -> list[Scored]:
         """Every entry with a non-zero score, best first (for debugging and tuning)."""
@@ -511,36 +512,78 @@ class FaqIndex:
             tuple(evidence),
         )
 
-    def _rank(self, query: _Query, preferred: str | None) -> list[Scored]:
+    def _rank(self, query: _Query, preferred: str | None, *, full: bool = True) -> list[Scored]:
+        """Entries by score, best first. ``full=False`` (for ``match``) leaves out entries
+        that cannot change the decision: those more than ``_decision_window`` below the
+        best (and below any native entry that could take its place)."""
+        s = self.settings
         # Recall of every phrasing sharing a term, accumulated along the postings.
         covered: dict[int, float] = {}
         for tid, sim in query.best_sim.items():
             for p, weight in self._postings.get(tid, ()):
                 covered[p] = covered.get(p, 0.0) + weight * sim
         by_entry: dict[int, list[tuple[float, float]]] = {}  # entry -> (recall, factor)
+        phrasings = self._phrasings
         for p, amount in covered.items():
-            phrasing = self._phrasings[p]
-            by_entry.setdefault(phrasing.entry, []).append(
-                (amount / phrasing.total, phrasing.factor)
-            )
-        floor = self.settings.suggest_cutoff * PRUNE_SHARE
-        ranked = []
+            phrasing = phrasings[p]
+            recall = amount / phrasing.total
+            found = by_entry.get(phrasing.entry)
+            if found is None:
+                by_entry[phrasing.entry] = [(recall, phrasing.factor)]
+            else:
+                found.append((recall, phrasing.factor))
+        # precision <= 1, so f * combine(recall, 1) bounds an entry's score: entries are
+        # scored best bound first, and scoring stops where no bound can matter any more.
+        floor = s.suggest_cutoff * PRUNE_SHARE
+        penalty = s.foreign_penalty
+        bounded: list[tuple[float, int]] = []
         for i, recalls in by_entry.items():
-            # precision <= 1, so this bounds the score; most candidates stop here
-            if max(f * _combine(r, 1.0) for r, f in recalls) < floor:
-                continue
+            bound = max(f * _combine(r, 1.0) for r, f in recalls)
+            if bound < floor:
+                continue  # most candidates stop here
+            if preferred is not None and self.entries[i].locale != preferred:
+                bound -= penalty
+            bounded.append((bound, i))
+        bounded.sort(reverse=True)
+        window = self._decision_window
+        native = preferred if preferred is not None and preferred in self._idf else None
+        best = best_native = -math.inf
+        ranked = []
+        for bound, i in bounded:
+            if not full and bound < best:
+                # Needed: whatever lies within the window of the best, and of the best
+                # native entry (which _decide may put first): or any native entry that
+                # could still become that, while none has reached suggest_cutoff.
+                need = best - window
+                if native is not None:
+                    if best_native >= s.suggest_cutoff:
+                        need = min(need, best_native - window)
+                    else:
+                        need = min(need, s.suggest_cutoff)
+                if bound < need - _ROUNDING:
+                    break
             entry = self.entries[i]
             common = self._common[entry.locale]
-            if all(t in common for t in self._bags[i] if t in query.best_sim):
+            bag = self._bags[i]
+            if all(t in common for t in query.best_sim if t in bag):
                 continue  # only common words ("как", "how") shared
             precision = self._precision(query, i)
-            score = max(f * _combine(r, precision) for r, f in recalls)
+            score = max(f * _combine(r, precision) for r, f in by_entry[i])
             if preferred is not None and entry.locale != preferred:
-                score -= self.settings.foreign_penalty
+                score -= penalty
             if score > 0:
                 ranked.append(Scored(entry, round(score, 1)))
+                best = max(best, score)
+                if entry.locale == native:
+                    best_native = max(best_native, score)
         ranked.sort(key=lambda s: (-s.score, -s.entry.priority, s.entry.id))
         return ranked
+
+    @property
+    def _decision_window(self) -> float:
+        """How far below the top entry ``_decide`` still looks at rivals."""
+        s = self.settings
+        return max(s.suggest_window, s.ambiguity_margin, CONFIDENT_LEAD)
 
     def _best_recall(self, query: _Query, entry: FaqEntry) -> float:
         """The largest share of one of ``entry``'s phrasings that the question covers."""
