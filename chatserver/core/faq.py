@@ -224,6 +224,9 @@ class FaqIndex:
     _answer_bags: tuple[frozenset[int], ...] = field(repr=False)  # terms only its answer has
     _answer_only: dict[str, frozenset[int]] = field(repr=False)  # locale -> answer-only terms
     _phrasings: tuple[_Phrasing, ...] = field(repr=False)
+    # per phrasing: (entry, total, factor, least covered weight that can reach the
+    # pruning floor); plain tuples, read in the hot loop of _rank
+    _phrase_table: tuple[tuple[int, float, float, float], ...] = field(repr=False)
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
 
@@ -312,6 +315,10 @@ class FaqIndex:
             _answer_bags=tuple(answer_bags),
             _answer_only=answer_only,
             _phrasings=tuple(phrasings),
+            _phrase_table=tuple(
+                (ph.entry, ph.total, ph.factor, ph.total * _least_recall(ph.factor, settings))
+                for ph in phrasings
+            ),
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
         )
@@ -523,15 +530,16 @@ class FaqIndex:
             for p, weight in self._postings.get(tid, ()):
                 covered[p] = covered.get(p, 0.0) + weight * sim
         by_entry: dict[int, list[tuple[float, float]]] = {}  # entry -> (recall, factor)
-        phrasings = self._phrasings
+        table = self._phrase_table
         for p, amount in covered.items():
-            phrasing = phrasings[p]
-            recall = amount / phrasing.total
-            found = by_entry.get(phrasing.entry)
+            i, total, factor, least = table[p]
+            if amount < least:
+                continue  # cannot reach the pruning floor below, whatever the precision
+            found = by_entry.get(i)
             if found is None:
-                by_entry[phrasing.entry] = [(recall, phrasing.factor)]
+                by_entry[i] = [(amount / total, factor)]
             else:
-                found.append((recall, phrasing.factor))
+                found.append((amount / total, factor))
         # precision <= 1, so f * combine(recall, 1) bounds an entry's score: entries are
         # scored best bound first, and scoring stops where no bound can matter any more.
         floor = s.suggest_cutoff * PRUNE_SHARE
@@ -666,6 +674,14 @@ def _merge_phrases(extra: Mapping[str, Sequence[str]] | None) -> dict[str, tuple
     for loc, phrases in (extra or {}).items():
         merged[loc] = tuple(dict.fromkeys((*merged.get(loc, ()), *phrases)))
     return merged
+
+
+def _least_recall(factor: float, settings: MatchSettings | None) -> float:
+    """The recall below which ``factor * _combine(recall, 1)`` stays under the pruning
+    floor of ``_rank`` (a little less, against rounding)."""
+    floor = (settings or DEFAULT_SETTINGS).suggest_cutoff * PRUNE_SHARE
+    room = 100.0 * factor / floor - (1.0 - RECALL_WEIGHT) if floor > 0 else math.inf
+    return 0.999 * RECALL_WEIGHT / room if room > 0 else math.inf
 
 
 def _combine(recall: float, precision: float) -> float:
