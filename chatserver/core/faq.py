@@ -34,7 +34,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from chatserver.core import text
+from chatserver.core.faq_scores import ScoreTable, Scoring
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffDetector
 from chatserver.core.models import LOCALES
 from chatserver.errors import ConfigError
@@ -224,9 +227,7 @@ class FaqIndex:
     _answer_bags: tuple[frozenset[int], ...] = field(repr=False)  # terms only its answer has
     _answer_only: dict[str, frozenset[int]] = field(repr=False)  # locale -> answer-only terms
     _phrasings: tuple[_Phrasing, ...] = field(repr=False)
-    # per phrasing: (entry, total, factor, least covered weight that can reach the
-    # pruning floor); plain tuples, read in the hot loop of _rank
-    _phrase_table: tuple[tuple[int, float, float, float], ...] = field(repr=False)
+    _table: ScoreTable = field(repr=False)  # the same, as arrays for _rank
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
 
@@ -315,9 +316,17 @@ class FaqIndex:
             _answer_bags=tuple(answer_bags),
             _answer_only=answer_only,
             _phrasings=tuple(phrasings),
-            _phrase_table=tuple(
-                (ph.entry, ph.total, ph.factor, ph.total * _least_recall(ph.factor, settings))
-                for ph in phrasings
+            _table=ScoreTable.build(
+                locales=sorted(doc_freq),
+                entry_locales=[e.locale for e in entries],
+                phrasings=[
+                    (ph.entry, ph.total, ph.factor, ph.total * _least_recall(ph.factor, settings))
+                    for ph in phrasings
+                ],
+                postings=postings,
+                bags=[frozenset(b) for b in bags],
+                answer_bags=answer_bags,
+                common=common,
             ),
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
@@ -522,68 +531,31 @@ class FaqIndex:
     def _rank(self, query: _Query, preferred: str | None, *, full: bool = True) -> list[Scored]:
         """Entries by score, best first. ``full=False`` (for ``match``) leaves out entries
         that cannot change the decision: those more than ``_decision_window`` below the
-        best (and below any native entry that could take its place)."""
+        best (and below any native entry that ``_decide`` could put first)."""
         s = self.settings
-        # Recall of every phrasing sharing a term, accumulated along the postings.
-        covered: dict[int, float] = {}
-        for tid, sim in query.best_sim.items():
-            for p, weight in self._postings.get(tid, ()):
-                covered[p] = covered.get(p, 0.0) + weight * sim
-        by_entry: dict[int, list[tuple[float, float]]] = {}  # entry -> (recall, factor)
-        table = self._phrase_table
-        for p, amount in covered.items():
-            i, total, factor, least = table[p]
-            if amount < least:
-                continue  # cannot reach the pruning floor below, whatever the precision
-            found = by_entry.get(i)
-            if found is None:
-                by_entry[i] = [(amount / total, factor)]
-            else:
-                found.append((amount / total, factor))
-        # precision <= 1, so f * combine(recall, 1) bounds an entry's score: entries are
-        # scored best bound first, and scoring stops where no bound can matter any more.
-        floor = s.suggest_cutoff * PRUNE_SHARE
-        penalty = s.foreign_penalty
-        bounded: list[tuple[float, int]] = []
-        for i, recalls in by_entry.items():
-            bound = max(f * _combine(r, 1.0) for r, f in recalls)
-            if bound < floor:
-                continue  # most candidates stop here
-            if preferred is not None and self.entries[i].locale != preferred:
-                bound -= penalty
-            bounded.append((bound, i))
-        bounded.sort(reverse=True)
-        window = self._decision_window
-        native = preferred if preferred is not None and preferred in self._idf else None
-        best = best_native = -math.inf
-        ranked = []
-        for bound, i in bounded:
-            if not full and bound < best:
-                # Needed: whatever lies within the window of the best, and of the best
-                # native entry (which _decide may put first): or any native entry that
-                # could still become that, while none has reached suggest_cutoff.
-                need = best - window
-                if native is not None:
-                    if best_native >= s.suggest_cutoff:
-                        need = min(need, best_native - window)
-                    else:
-                        need = min(need, s.suggest_cutoff)
-                if bound < need - _ROUNDING:
-                    break
-            entry = self.entries[i]
-            common = self._common[entry.locale]
-            bag = self._bags[i]
-            if all(t in common for t in query.best_sim if t in bag):
-                continue  # only common words ("как", "how") shared
-            precision = self._precision(query, i)
-            score = max(f * _combine(r, precision) for r, f in by_entry[i])
-            if preferred is not None and entry.locale != preferred:
-                score -= penalty
-            if score > 0:
-                ranked.append(Scored(entry, round(score, 1)))
-                best = max(best, score)
-                if entry.locale == native:
-                    best_native = max(best_native, score)
+        table = self._table
+        scoring = Scoring(
+            recall_weight=RECALL_WEIGHT,
+            answer_factor=ANSWER_FACTOR,
+            floor=s.suggest_cutoff * PRUNE_SHARE,
+            foreign_penalty=s.foreign_penalty,
+        )
+        scores = table.scores(query.matches, query.weights, query.best_sim, preferred, scoring)
+        chosen = np.flatnonzero(scores > 0.0)
+        if not full and chosen.size > 1:
+            values = scores[chosen]
+            window = self._decision_window
+            need = float(values.max()) - window
+            if preferred is not None and preferred in table.locales:
+                native = table.locale_of[chosen] == table.locales.index(preferred)
+                best_native = float(values[native].max()) if native.any() else -math.inf
+                # a native entry that _decide may put first, and its rivals, stay
+                floor = (
+                    best_native - window if best_native >= s.suggest_cutoff else s.suggest_cutoff
+                )
+                need = min(need, floor)
+            chosen = chosen[values >= need - _ROUNDING]
+        ranked = [Scored(self.entries[i], round(float(scores[i]), 1)) for i in chosen.tolist()]
         ranked.sort(key=lambda s: (-s.score, -s.entry.priority, s.entry.id))
         return ranked
 
