@@ -140,12 +140,8 @@ class ScoreTable:
         best = np.full(n_entries, -np.inf)
         np.maximum.at(best, owner, score)
         if preferred is not None:
-            foreign = (
-                self.locale_of != self.locales.index(preferred)
-                if (preferred in self.locales)
-                else np.ones(n_entries, dtype=np.bool_)
-            )
-            best = best - scoring.foreign_penalty * foreign
+            native = self.locales.index(preferred) if preferred in self.locales else -1
+            best = best - scoring.foreign_penalty * (self.locale_of != native)
         best[~candidate] = -np.inf
         return best
 
