@@ -17,6 +17,7 @@ deliberate: it folds stretched words ("приииивет") and the commonest sp
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -389,28 +390,38 @@ _MATCH_CACHE_SIZE = 50_000
 class Vocabulary:
     """A fixed list of terms that finds, fast, the ones similar to a query term.
 
-    ``similarity`` against every term would be a Python loop; here rapidfuzz's C loop
-    (``process.extract`` with a cutoff) finds the typo candidates and a prefix table
-    finds the other word forms, so a lookup costs microseconds for thousands of terms.
+    ``similarity`` against every term would be a Python loop, and even rapidfuzz's C
+    loop (``process.extract``) over thousands of terms costs ~0.1 ms a word, because it
+    converts every choice on each call. So typo candidates come from small buckets
+    keyed by letter pairs among the first three letters (``_keys``): a word within the
+    cutoff of ``token_cutoff`` shares one of them unless two of its slips fall in its
+    first three letters. A prefix table finds the other word forms.
     """
 
-    __slots__ = ("_by_length", "_by_prefix", "_cache", "_ids", "terms")
+    __slots__ = ("_buckets", "_by_prefix", "_cache", "_ids", "terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms: tuple[str, ...] = tuple(dict.fromkeys(terms))
         self._ids = {t: i for i, t in enumerate(self.terms)}
         by_prefix: dict[str, list[int]] = {}
-        by_length: dict[int, list[int]] = {}
+        buckets: dict[str, list[int]] = {}
         for i, term in enumerate(self.terms):
             if len(term) >= PREFIX_LEN:
                 by_prefix.setdefault(term[:PREFIX_LEN], []).append(i)
-            by_length.setdefault(len(term), []).append(i)
+            if len(term) >= 4:
+                for key in _own_keys(term):
+                    buckets.setdefault(key, []).append(i)
         self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
-        # Terms by length: a ratio cutoff bounds the length of any possible partner,
-        # so most of the vocabulary is never compared at all.
-        self._by_length = {
-            n: (tuple(self.terms[i] for i in ids), tuple(ids)) for n, ids in by_length.items()
-        }
+        # Each bucket sorted by length: a ratio cutoff bounds the length of any partner,
+        # so only a slice of it is ever compared (bisect on the lengths).
+        self._buckets: dict[str, tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]]] = {}
+        for key, ids in buckets.items():
+            ids.sort(key=lambda i: len(self.terms[i]))
+            self._buckets[key] = (
+                tuple(len(self.terms[i]) for i in ids),
+                tuple(self.terms[i] for i in ids),
+                tuple(ids),
+            )
         self._cache: dict[str, dict[int, float]] = {}
 
     def __len__(self) -> int:
@@ -448,20 +459,47 @@ class Vocabulary:
             # ratio <= 200 * shorter / (n + other): lengths outside this range cannot pass
             low = max(4, math.ceil(n * cutoff / (200.0 - cutoff)))
             high = math.floor(n * (200.0 - cutoff) / cutoff)
-            for length in range(low, high + 1):
-                bucket = self._by_length.get(length)
+            for key in _query_keys(term):
+                bucket = self._buckets.get(key)
                 if bucket is None:
                     continue
-                strings, ids = bucket
-                need = token_cutoff(min(n, length))
+                lengths, strings, ids = bucket
+                start = bisect.bisect_left(lengths, low)
+                stop = bisect.bisect_right(lengths, high)
+                if start >= stop:
+                    continue
                 for _, score, k in process.extract(
-                    term, strings, scorer=fuzz.ratio, score_cutoff=need, limit=None
+                    term,
+                    strings[start:stop],
+                    scorer=fuzz.ratio,
+                    score_cutoff=cutoff,
+                    limit=None,
                 ):
-                    i = ids[k]
-                    if i != exact:
+                    i = ids[start + k]
+                    if i != exact and score >= token_cutoff(min(n, lengths[start + k])):
                         found[i] = score / 100.0
         if len(term) >= PREFIX_LEN:
             for i in self._by_prefix.get(term[:PREFIX_LEN], ()):
                 if i != exact:
                     found[i] = max(found.get(i, 0.0), PREFIX_SIMILARITY)
         return found
+
+
+def _own_keys(term: str) -> tuple[str, str, str]:
+    """A term's bucket keys: letters 1+2, 1+3 and 2+3, tagged by which pair they are."""
+    return ("a" + term[0] + term[1], "b" + term[0] + term[2], "c" + term[1] + term[2])
+
+
+def _query_keys(q: str) -> tuple[str, ...]:
+    """The buckets that hold every term one slip (or more, past the third letter) away
+    from ``q``: the same pairs, plus the pairs a slip among the first letters shifts."""
+    return (
+        "a" + q[0] + q[1],  # no slip in letters 1-2
+        "b" + q[0] + q[2],  # letter 2 replaced
+        "c" + q[1] + q[2],  # letter 1 replaced
+        "a" + q[1] + q[2],  # the term lacks letter 1
+        "c" + q[0] + q[1],  # the term has a letter before ours
+        "a" + q[0] + q[2],  # the term lacks letter 2
+        "b" + q[0] + q[1],  # the term has an extra letter 2
+        "a" + q[1] + q[0],  # letters 1 and 2 swapped
+    )
