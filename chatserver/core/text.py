@@ -199,7 +199,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words with punctuation and emoji removed and repeated letters collapsed."""
-    return [_REPEAT.sub(r"\1", _ALIASES.get(w, w)) for w in _WORD.findall(fold(text))]
+    # One pass over the whole text: a repeat never spans two words (letters only).
+    return [_FOLDED_ALIASES.get(w, w) for w in _WORD.findall(_REPEAT.sub(r"\1", fold(text)))]
+
+
+# Looked up after repeated letters are collapsed, so keys and values are collapsed too.
+_FOLDED_ALIASES = {_REPEAT.sub(r"\1", k): _REPEAT.sub(r"\1", v) for k, v in _ALIASES.items()}
 
 
 def _word_set(raw: Iterable[str]) -> frozenset[str]:
