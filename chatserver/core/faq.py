@@ -255,11 +255,12 @@ class FaqIndex:
         vocab = text.Vocabulary(
             [t for _, ts, _, _ in raw for t in ts] + [t for ts in answers for t in ts]
         )
+        term_id = vocab.ids()
         bags: list[set[int]] = [set() for _ in entries]
         for i, ts, _, _ in raw:
-            bags[i].update(vocab.index(t) for t in ts)
+            bags[i].update(map(term_id.__getitem__, ts))
         answer_bags = [
-            frozenset(vocab.index(t) for t in ts) - bags[i] for i, ts in enumerate(answers)
+            frozenset(map(term_id.__getitem__, ts)) - bags[i] for i, ts in enumerate(answers)
         ]
         # IDF per locale: "как" is common among Russian entries whatever the English ones
         # say, and a locale's weights must not shift when another locale grows.
@@ -299,8 +300,8 @@ class FaqIndex:
         phrasings: list[_Phrasing] = []
         postings: dict[int, list[tuple[int, float]]] = {}
         for i, ts, factor, source in raw:
-            ids = tuple(vocab.index(t) for t in ts)
-            weights = tuple(idf[entries[i].locale][t] for t in ids)
+            ids = tuple(map(term_id.__getitem__, ts))
+            weights = tuple(map(idf[entries[i].locale].__getitem__, ids))
             for tid, weight in zip(ids, weights, strict=True):
                 postings.setdefault(tid, []).append((len(phrasings), weight))
             phrasings.append(_Phrasing(i, sum(weights), factor, source))

@@ -21,7 +21,7 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -435,6 +435,10 @@ class Vocabulary:
     def index(self, term: str) -> int:
         """The id of a term known to be in the vocabulary (KeyError otherwise)."""
         return self._ids[term]
+
+    def ids(self) -> Mapping[str, int]:
+        """Term -> id for every term, for bulk look-ups (not to be modified)."""
+        return self._ids
 
     def matches(self, term: str) -> dict[int, float]:
         """Term id -> similarity (0..1) for every term in the vocabulary like ``term``.
