@@ -64,6 +64,8 @@ MAX_UNKNOWN_SHARE = 0.5
 # A single unknown word is often just a name ("доставляете в Калининград?", "do you take
 # amex?"): it blocks an answer only from LONE_UNKNOWN_SHARE, and suggestions from
 # NONE_UNKNOWN_SHARE (a two-word question with one unknown word sits at ~0.5-0.6).
+# "Single" counts the words no entry uses at all: a word only some answer has ("days"
+# in "3-7 business days") weighs as unknown but is no sign of another topic.
 LONE_UNKNOWN_SHARE = 0.7
 NONE_UNKNOWN_SHARE = 0.8
 # A top candidate this far ahead of every rival of its language is answered from
@@ -208,7 +210,7 @@ class _Query:
     matches: tuple[dict[int, float], ...]  # per query term: vocabulary id -> similarity
     weights: dict[str, tuple[float, ...]]  # per locale: each query term's weight
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
-    unknown_terms: dict[str, int]  # per locale: how many such words
+    unknown_terms: dict[str, int]  # per locale: how many words no entry uses at all
     best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
 
 
@@ -457,7 +459,8 @@ class FaqIndex:
                 term_weights.append(weight)
                 if not in_scope:
                     unknown_weight += weight
-                    unknown_count += 1
+                    if best is None:  # not even an answer uses it
+                        unknown_count += 1
             weights[loc] = tuple(term_weights)
             unknown[loc] = unknown_weight / sum(term_weights)
             unknown_terms[loc] = unknown_count
