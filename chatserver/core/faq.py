@@ -252,6 +252,16 @@ class FaqIndex:
         for i, entry in enumerate(entries):
             raw.extend((i, text.terms(q), 1.0, q) for q in entry.questions)
             raw.extend((i, text.terms(k), KEYWORD_FACTOR, k) for k in entry.keywords)
+            # "трек-номер" is glued to one word ("wi-fi" -> "wifi" is what visitors
+            # type); visitors also write "трек номер": a hyphenated keyword or phrasing
+            # is indexed both ways.
+            for source, factor in (
+                *((q, 1.0) for q in entry.questions),
+                *((k, KEYWORD_FACTOR) for k in entry.keywords),
+            ):
+                split = text.split_hyphens(source)
+                if split != source:
+                    raw.append((i, text.terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
         vocab = text.Vocabulary(

@@ -197,6 +197,11 @@ def fold(text: str) -> str:
     return _HYPHEN.sub("", text)
 
 
+def split_hyphens(text: str) -> str:
+    """``text`` with its word-joining hyphens as spaces ("трек-номер" -> "трек номер")."""
+    return _HYPHEN.sub(" ", text.casefold())
+
+
 def words(text: str) -> list[str]:
     """Folded words with punctuation and emoji removed and repeated letters collapsed."""
     # One pass over the whole text: a repeat never spans two words (letters only).
