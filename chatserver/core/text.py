@@ -78,8 +78,8 @@ can will shall should may might must there here some any
 all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then again
 both each other such same only until during while because yet still ago like
 something anything everything someone anyone many
-нет могу может нужно очень
-можу може треба дуже
+нет могу может нужно очень какого каком какому
+можу може треба дуже якої якій якою якого якому
 """.split()  # noqa: SIM905 - as above
 
 # Multi-word greetings whose words are meaningful alone ("день" in "в какой день").
