@@ -20,11 +20,18 @@ How a question is scored against an entry (``text.py`` explains the normalizatio
 * score = 100 x weighted harmonic mean of the two (``RECALL_WEIGHT``), minus
   ``foreign_penalty`` for an entry in another language than the question's.
 
-Keywords act as one-term phrasings worth ``KEYWORD_FACTOR`` of a real one, so
-"промокод" alone finds the promo-code entry. Two guards run on top of the score: a
-question mostly made of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от
-wi-fi дома" is not the site's password reset), and an entry sharing only very common
-terms with the question ("как", "how") is not a candidate at all.
+Keywords act as phrasings worth ``KEYWORD_FACTOR`` of a real one, so "промокод" alone
+finds the promo-code entry. Two guards run on top of the score: a question mostly made
+of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от wi-fi дома" is not the
+site's password reset; a single unknown word, often a name, is allowed more room), and
+an entry sharing only very common terms with the question ("как", "how") is not a
+candidate at all.
+
+The decision (``_decide``): answer the top entry when it scores ``answer_cutoff`` with
+no rival within ``ambiguity_margin``, or ``CONFIDENT_SCORE`` with every rival
+``CONFIDENT_LEAD`` behind; otherwise suggest it with its close rivals; ``NoMatch`` below
+``suggest_cutoff``. The arithmetic for all entries at once is ``faq_scores.py`` (numpy);
+``match`` keeps only the entries that can still change the decision.
 """
 
 from __future__ import annotations
@@ -102,20 +109,20 @@ class FaqEntry:
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """Where a score leads. Tuned on the golden table in tests/test_faq_match.py
-    against faq_data/; rerun it after changing any of them.
+    """Where a score leads. Calibrated on the dev split of tests/faq_eval (run
+    ``bench/faq_eval.py``; never on its held-out test split) and checked against the
+    golden table in tests/test_faq_match.py; rerun both after changing any of them.
 
-    answer_cutoff 70: a one-word question that is half of a two-term phrasing
-        ("пароль" vs "забыл пароль": recall 0.5, precision 1) scores F1 = 66.7; that
-        must stay a suggestion, anything clearly beyond it may be answered. On the
-        golden table every expected answer scores >= 70.3 (most 100) and every
-        expected suggestion <= 66.7.
-    suggest_cutoff 45: below it the overlap is one modest word inside a longer
+    answer_cutoff 50: with RECALL_WEIGHT 0.7, a question covering half of a phrasing
+        with nothing else in it scores ~59, one covering a third ~42; the dev split
+        answers best (most right answers for ~2% wrong ones) from 50 up. A one-word
+        question that is only part of a phrasing ("пароль" vs "забыл пароль") is not
+        answered whatever it scores (ONE_WORD_RECALL).
+    suggest_cutoff 35: below it the overlap is one modest word inside a longer
         phrasing (a third of its weight or less); suggestions that weak are noise.
-        Off-topic golden questions that get past the other checks stay below 40.
-    ambiguity_margin 8: close entries ("сколько стоит доставка" / "сколько идет
+    ambiguity_margin 6: close entries ("сколько стоит доставка" / "сколько идет
         доставка") differ by one term; a question missing that term puts both within
-        a few points (the golden table sees gaps of 0-7), clear answers lead by >= 12.
+        a few points. 4-8 give the same dev figures; 6 is the middle.
     max_suggestions 3: what a chat bubble can show without scrolling.
     suggest_window 20: suggestions far below the best one are distractions.
     foreign_penalty 15: an entry in another language than the question's (or the
