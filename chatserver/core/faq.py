@@ -36,6 +36,7 @@ no rival within ``ambiguity_margin``, or ``CONFIDENT_SCORE`` with every rival
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,7 +273,7 @@ class FaqIndex:
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
         vocab = text.Vocabulary(
-            [t for _, ts, _, _ in raw for t in ts] + [t for ts in answers for t in ts]
+            itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)
         )
         term_id = vocab.ids()
         bags: list[set[int]] = [set() for _ in entries]

@@ -232,9 +232,12 @@ def _phrases_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 
 _PHRASES_BY_FIRST = _phrases_by_first_word()
+_PHRASE_STARTS = frozenset(_PHRASES_BY_FIRST)
 
 
 def _drop_phrases(tokens: list[str]) -> list[str]:
+    if _PHRASE_STARTS.isdisjoint(tokens):
+        return tokens  # the usual case: one set operation
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -331,7 +334,7 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words of ``text``, duplicates removed, order kept."""
-    return list(dict.fromkeys(stem(w) for w in content_words(text)))
+    return list(dict.fromkeys(map(stem, content_words(text))))
 
 
 # --- comparing terms ----------------------------------------------------------------
