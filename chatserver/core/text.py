@@ -77,7 +77,8 @@ and or but if so also just is are was were be been am do does did have has had
 can will shall should may might must there here some any
 all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then again
 both each other such same only until during while because yet still ago like
-something anything everything someone anyone many
+something anything everything someone anyone many through before after above below
+further once now few more most own
 нет могу может нужно очень какого каком какому
 можу може треба дуже якої якій якою якого якому
 """.split()  # noqa: SIM905 - as above
