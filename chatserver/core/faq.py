@@ -80,9 +80,12 @@ NONE_UNKNOWN_SHARE = 0.8
 # CONFIDENT_SCORE on, below answer_cutoff: nothing else in the FAQ comes close, and the
 # visitor's wording is merely far from the admin's ("payment not going through").
 # Calibrated on the dev split of tests/faq_eval: wrong answers stay ~2% of questions.
-RIVAL_SLACK = 10.0
 CONFIDENT_SCORE = 40.0
 CONFIDENT_LEAD = 20.0
+# Beside the top entry (which must reach suggest_cutoff), a suggestion may be this much
+# weaker: "payment options" offers the failed-payment entry (44) and the payment methods
+# one (28), which share its one known word.
+RIVAL_SLACK = 10.0
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
