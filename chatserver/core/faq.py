@@ -271,7 +271,7 @@ class FaqIndex:
                 *((k, KEYWORD_FACTOR) for k in entry.keywords),
             ):
                 split = text.split_hyphens(source)
-                if split != source:
+                if split is not None:
                     raw.append((i, text.terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]

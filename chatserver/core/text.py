@@ -198,9 +198,11 @@ def fold(text: str) -> str:
     return _HYPHEN.sub("", text)
 
 
-def split_hyphens(text: str) -> str:
-    """``text`` with its word-joining hyphens as spaces ("трек-номер" -> "трек номер")."""
-    return _HYPHEN.sub(" ", text.casefold())
+def split_hyphens(text: str) -> str | None:
+    """``text`` with its word-joining hyphens as spaces ("трек-номер" -> "трек номер"),
+    or None when it has none."""
+    split = _HYPHEN.sub(" ", text)
+    return split if split != text else None
 
 
 def words(text: str) -> list[str]:
