@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from chatserver.core import text
 from chatserver.core.faq import (
+    MAX_QUESTION_TERMS,
     Answer,
     FaqEntry,
     FaqIndex,
@@ -107,6 +107,18 @@ def test_vocabulary_matches_agree_with_similarity() -> None:
         found = {vocab.terms[i]: s for i, s in vocab.matches(query).items()}
         expected = {t: text.similarity(query, t) for t in terms}
         assert found == {t: s for t, s in expected.items() if s > 0}, query
+
+
+def test_vocabulary_finds_slips_among_the_first_letters() -> None:
+    vocab = text.Vocabulary(["доставк", "парол", "ship"])
+    for typo, meant in [
+        ("тоставк", "доставк"),  # first letter replaced
+        ("одставк", "доставк"),  # first two swapped
+        ("оставк", "доставк"),  # first letter missing
+        ("пвароль", "парол"),  # a letter inserted second
+        ("дсотавк", "доставк"),  # second and third swapped
+    ]:
+        assert meant in {vocab.terms[i] for i in vocab.matches(typo)}, typo
 
 
 def test_vocabulary_skips_the_typo_scan_for_a_known_term() -> None:
@@ -220,6 +232,35 @@ def test_locale_hint_prefers_its_own_entries() -> None:
         assert decision.entry.id == f"{hint}-x"
 
 
+def test_hyphenated_keywords_are_found_glued_and_split() -> None:
+    index = FaqIndex.build(
+        [
+            entry("status", "Где мой заказ?", keywords=("трек-номер",)),
+            entry("contacts", "Какой у вас номер телефона?"),
+            entry("cancel", "Как отменить заказ?"),
+        ]
+    )
+    for question in ("трек-номер", "трекномер", "трек номер"):
+        decision = index.match(question, "ru")
+        assert isinstance(decision, Answer) and decision.entry.id == "status", question
+
+
+def test_english_function_words_are_not_read_as_transliterated_russian() -> None:
+    # "can you ... to an" once read as "цан еу ... то ан" and outvoted the English reading
+    index = FaqIndex.build(
+        [
+            entry("ru-op", "Кто оператор доставки?"),
+            entry("en-ship", "How long does shipping take?", locale="en"),
+        ]
+    )
+    explanation = index.explain("can you transfer me to an operator", "en")
+    assert [t.term for t in explanation.terms] in (
+        ["transfer", "operator"],
+        ["трансфер", "оператор"],
+    )
+    assert isinstance(explanation.decision, HandoffRequest)
+
+
 def test_one_shared_word_in_a_long_phrasing_is_not_an_answer() -> None:
     # The WRatio trap: "price" inside a long phrasing must not score ~85.
     index = FaqIndex.build(
@@ -233,15 +274,21 @@ def test_one_shared_word_in_a_long_phrasing_is_not_an_answer() -> None:
     assert not isinstance(decision, Answer)
 
 
-def test_long_pasted_text_is_bounded_and_fast() -> None:
+def test_long_pasted_text_is_bounded() -> None:
     index = FaqIndex.build(load_faq_dir(FAQ_DIR).entries)
-    start = time.perf_counter()
-    decision = index.match("доставка " * 10_000 + "asdf" * 10_000, "ru")
-    assert time.perf_counter() - start < 0.5
-    assert decision.kind in ("answer", "suggest", "none")
+    question = " ".join(f"слово{i}" for i in range(1000)) + " доставка" * 10
+    explanation = index.explain(question, "ru")
+    assert len(explanation.terms) <= MAX_QUESTION_TERMS
+    assert index.match("доставка " * 10_000 + "asdf" * 10_000, "ru").kind in (
+        "answer",
+        "suggest",
+        "none",
+    )
 
 
-def test_match_is_fast_for_a_thousand_entries() -> None:
+def test_match_leaves_out_only_entries_that_cannot_change_the_decision() -> None:
+    # match() ranks only the entries near the top (speed: bench/faq_speed.py); the
+    # decision must be the one the full ranking gives.
     base = load_faq_dir(FAQ_DIR).entries
     entries = [
         replace(
@@ -251,15 +298,15 @@ def test_match_is_fast_for_a_thousand_entries() -> None:
         )
         for i in range(1000)
     ]
-    index = FaqIndex.build(entries)
-    questions = [row[0] for row in GOLDEN]
-    start = time.perf_counter()
-    for question in questions:
-        index.match(question, "ru")
-    per_question = (time.perf_counter() - start) / len(questions)
-    # Target is < 1 ms (measured ~0.4 ms); the bound is loose so a slow CI box passes
-    # but an accidental O(vocabulary) Python loop does not.
-    assert per_question < 0.005
+    for index in (FaqIndex.build(entries), FaqIndex.build(base)):
+        for question, locale, _, _ in GOLDEN:
+            query = index._parse(question)
+            if query is None:
+                continue
+            preferred = index._preferred_locale(question, query, locale)
+            full = index._decide(query, index._rank(query, preferred), preferred)
+            pruned = index._decide(query, index._rank(query, preferred, full=False), preferred)
+            assert decision_to_json(pruned) == decision_to_json(full), question
 
 
 # --- decision_to_json ---------------------------------------------------------------
@@ -450,8 +497,14 @@ GOLDEN: list[Row] = [
     ("agent please", "en", "handoff", NONE),
     ("позовите оператора, сколько стоит доставка?", "ru", "handoff", NONE),
     ("нужен оператор", "ru", "handoff", NONE),
-    # a lone "оператор" next to an FAQ topic is a question (about a courier firm), no handoff
-    ("какой у вас оператор доставки?", "ru", "none", NONE),
+    # a lone "оператор" next to an FAQ topic is a question (about a courier firm), no
+    # handoff; was "none": one unknown word beside a known topic now offers that topic
+    (
+        "какой у вас оператор доставки?",
+        "ru",
+        "suggest",
+        _ids("ru-delivery-regions", "ru-delivery-cost", "ru-delivery-time"),
+    ),
 ]
 
 

@@ -20,21 +20,32 @@ How a question is scored against an entry (``text.py`` explains the normalizatio
 * score = 100 x weighted harmonic mean of the two (``RECALL_WEIGHT``), minus
   ``foreign_penalty`` for an entry in another language than the question's.
 
-Keywords act as one-term phrasings worth ``KEYWORD_FACTOR`` of a real one, so
-"промокод" alone finds the promo-code entry. Two guards run on top of the score: a
-question mostly made of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от
-wi-fi дома" is not the site's password reset), and an entry sharing only very common
-terms with the question ("как", "how") is not a candidate at all.
+Keywords act as phrasings worth ``KEYWORD_FACTOR`` of a real one, so "промокод" alone
+finds the promo-code entry. Two guards run on top of the score: a question mostly made
+of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от wi-fi дома" is not the
+site's password reset; a single unknown word, often a name, is allowed more room), and
+an entry sharing only very common terms with the question ("как", "how") is not a
+candidate at all.
+
+The decision (``_decide``): answer the top entry when it scores ``answer_cutoff`` with
+no rival within ``ambiguity_margin``, or ``CONFIDENT_SCORE`` with every rival
+``CONFIDENT_LEAD`` behind; otherwise suggest it with its close rivals; ``NoMatch`` below
+``suggest_cutoff``. The arithmetic for all entries at once is ``faq_scores.py`` (numpy);
+``match`` keeps only the entries that can still change the decision.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from chatserver.core import text
+from chatserver.core.faq_scores import ScoreTable, Scoring
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffDetector
 from chatserver.core.models import LOCALES
 from chatserver.errors import ConfigError
@@ -56,8 +67,25 @@ TRANSLIT_GAIN = 1
 OOV_SHARE = 1.0
 # When unknown words carry at least this share of a question's weight, the question is
 # about something the FAQ does not cover ("забыл пароль от wi-fi дома"), whatever else
-# matches.
+# matches: it gets no answer and no suggestions.
 MAX_UNKNOWN_SHARE = 0.5
+# A single unknown word is often just a name ("доставляете в Калининград?", "do you take
+# amex?"): it blocks an answer only from LONE_UNKNOWN_SHARE, and suggestions from
+# NONE_UNKNOWN_SHARE (a two-word question with one unknown word sits at ~0.5-0.6).
+# "Single" counts the words no entry uses at all: a word only some answer has ("days"
+# in "3-7 business days") weighs as unknown but is no sign of another topic.
+LONE_UNKNOWN_SHARE = 0.7
+NONE_UNKNOWN_SHARE = 0.8
+# A top candidate this far ahead of every rival of its language is answered from
+# CONFIDENT_SCORE on, below answer_cutoff: nothing else in the FAQ comes close, and the
+# visitor's wording is merely far from the admin's ("payment not going through").
+# Calibrated on the dev split of tests/faq_eval: wrong answers stay ~2% of questions.
+CONFIDENT_SCORE = 40.0
+CONFIDENT_LEAD = 20.0
+# Beside the top entry (which must reach suggest_cutoff), a suggestion may be this much
+# weaker: "payment options" offers the failed-payment entry (44) and the payment methods
+# one (28), which share its one known word.
+RIVAL_SLACK = 10.0
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
@@ -66,6 +94,7 @@ MIN_ENTRIES_FOR_COMMON = 4
 # Entries that cannot reach this share of suggest_cutoff even with a perfect precision
 # are dropped before the costlier precision step (they could only be NoMatch.best).
 PRUNE_SHARE = 0.5
+_ROUNDING = 0.1  # scores are rounded to 0.1: prune that much later
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,20 +113,20 @@ class FaqEntry:
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """Where a score leads. Tuned on the golden table in tests/test_faq_match.py
-    against faq_data/; rerun it after changing any of them.
+    """Where a score leads. Calibrated on the dev split of tests/faq_eval (run
+    ``bench/faq_eval.py``; never on its held-out test split) and checked against the
+    golden table in tests/test_faq_match.py; rerun both after changing any of them.
 
-    answer_cutoff 70: a one-word question that is half of a two-term phrasing
-        ("пароль" vs "забыл пароль": recall 0.5, precision 1) scores F1 = 66.7; that
-        must stay a suggestion, anything clearly beyond it may be answered. On the
-        golden table every expected answer scores >= 70.3 (most 100) and every
-        expected suggestion <= 66.7.
-    suggest_cutoff 45: below it the overlap is one modest word inside a longer
+    answer_cutoff 50: with RECALL_WEIGHT 0.7, a question covering half of a phrasing
+        with nothing else in it scores ~59, one covering a third ~42; the dev split
+        answers best (most right answers for ~2% wrong ones) from 50 up. A one-word
+        question that is only part of a phrasing ("пароль" vs "забыл пароль") is not
+        answered whatever it scores (ONE_WORD_RECALL).
+    suggest_cutoff 35: below it the overlap is one modest word inside a longer
         phrasing (a third of its weight or less); suggestions that weak are noise.
-        Off-topic golden questions that get past the other checks stay below 40.
-    ambiguity_margin 8: close entries ("сколько стоит доставка" / "сколько идет
+    ambiguity_margin 6: close entries ("сколько стоит доставка" / "сколько идет
         доставка") differ by one term; a question missing that term puts both within
-        a few points (the golden table sees gaps of 0-7), clear answers lead by >= 12.
+        a few points. 4-8 give the same dev figures; 6 is the middle.
     max_suggestions 3: what a chat bubble can show without scrolling.
     suggest_window 20: suggestions far below the best one are distractions.
     foreign_penalty 15: an entry in another language than the question's (or the
@@ -106,7 +135,7 @@ class MatchSettings:
 
     answer_cutoff: float = 50.0
     suggest_cutoff: float = 35.0
-    ambiguity_margin: float = 8.0
+    ambiguity_margin: float = 6.0
     max_suggestions: int = 3
     suggest_window: float = 20.0
     foreign_penalty: float = 15.0
@@ -192,6 +221,7 @@ class _Query:
     matches: tuple[dict[int, float], ...]  # per query term: vocabulary id -> similarity
     weights: dict[str, tuple[float, ...]]  # per locale: each query term's weight
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
+    unknown_terms: dict[str, int]  # per locale: how many words no entry uses at all
     best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
 
 
@@ -210,6 +240,7 @@ class FaqIndex:
     _answer_bags: tuple[frozenset[int], ...] = field(repr=False)  # terms only its answer has
     _answer_only: dict[str, frozenset[int]] = field(repr=False)  # locale -> answer-only terms
     _phrasings: tuple[_Phrasing, ...] = field(repr=False)
+    _table: ScoreTable = field(repr=False)  # the same, as arrays for _rank
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
 
@@ -232,16 +263,27 @@ class FaqIndex:
         for i, entry in enumerate(entries):
             raw.extend((i, text.terms(q), 1.0, q) for q in entry.questions)
             raw.extend((i, text.terms(k), KEYWORD_FACTOR, k) for k in entry.keywords)
+            # "трек-номер" is glued to one word ("wi-fi" -> "wifi" is what visitors
+            # type); visitors also write "трек номер": a hyphenated keyword or phrasing
+            # is indexed both ways.
+            for source, factor in (
+                *((q, 1.0) for q in entry.questions),
+                *((k, KEYWORD_FACTOR) for k in entry.keywords),
+            ):
+                split = text.split_hyphens(source)
+                if split is not None:
+                    raw.append((i, text.terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
         vocab = text.Vocabulary(
-            [t for _, ts, _, _ in raw for t in ts] + [t for ts in answers for t in ts]
+            itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)
         )
+        term_id = vocab.ids()
         bags: list[set[int]] = [set() for _ in entries]
         for i, ts, _, _ in raw:
-            bags[i].update(vocab.index(t) for t in ts)
+            bags[i].update(map(term_id.__getitem__, ts))
         answer_bags = [
-            frozenset(vocab.index(t) for t in ts) - bags[i] for i, ts in enumerate(answers)
+            frozenset(map(term_id.__getitem__, ts)) - bags[i] for i, ts in enumerate(answers)
         ]
         # IDF per locale: "как" is common among Russian entries whatever the English ones
         # say, and a locale's weights must not shift when another locale grows.
@@ -281,8 +323,8 @@ class FaqIndex:
         phrasings: list[_Phrasing] = []
         postings: dict[int, list[tuple[int, float]]] = {}
         for i, ts, factor, source in raw:
-            ids = tuple(vocab.index(t) for t in ts)
-            weights = tuple(idf[entries[i].locale][t] for t in ids)
+            ids = tuple(map(term_id.__getitem__, ts))
+            weights = tuple(map(idf[entries[i].locale].__getitem__, ids))
             for tid, weight in zip(ids, weights, strict=True):
                 postings.setdefault(tid, []).append((len(phrasings), weight))
             phrasings.append(_Phrasing(i, sum(weights), factor, source))
@@ -298,6 +340,18 @@ class FaqIndex:
             _answer_bags=tuple(answer_bags),
             _answer_only=answer_only,
             _phrasings=tuple(phrasings),
+            _table=ScoreTable.build(
+                locales=sorted(doc_freq),
+                entry_locales=[e.locale for e in entries],
+                phrasings=[
+                    (ph.entry, ph.total, ph.factor, ph.total * _least_recall(ph.factor, settings))
+                    for ph in phrasings
+                ],
+                postings=postings,
+                bags=[frozenset(b) for b in bags],
+                answer_bags=answer_bags,
+                common=common,
+            ),
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
         )
@@ -318,7 +372,7 @@ class FaqIndex:
         if handoff > 0:
             return HandoffRequest(round(handoff, 1))
         preferred = self._preferred_locale(question, query, locale)
-        return self._decide(query, self._rank(query, preferred), preferred)
+        return self._decide(query, self._rank(query, preferred, full=False), preferred)
 
     def scores(self, question: str, locale: str | None = None) -> list[Scored]:
         """Every entry with a non-zero score, best first (for debugging and tuning)."""
@@ -360,12 +414,21 @@ class FaqIndex:
     def _parse(self, question: str) -> _Query | None:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
         and that reading wins when it finds clearly more of its words in the FAQ."""
-        native = self._query(text.content_words(question), "native")
+        content = text.content_words(question)
+        native = self._query(content, "native")
         if not self._cyrillic or text.detect_locale(question) != "en":
             return native
         if native is not None and all(native.matches):
             return native  # every word is one the FAQ knows: it is English
-        latin = " ".join(text.translit(w) or w for w in text.words(question))
+        # Only the words English leaves as content are read again: "can you" and "to an"
+        # are English function words, not "цан еу" and "то ан" (which would otherwise
+        # outvote one known word). A Latin question none of whose unknown words is a
+        # plain Latin word (digits, mixed scripts) has no other reading: skip the parses.
+        if native is not None and not any(
+            text.translit(w) and not self._vocab.matches(text.stem(w)) for w in content
+        ):
+            return native
+        latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
         for variant in (latin, text.translit_uk(latin)):
             query = self._query(text.content_words(variant), "translit")
@@ -391,6 +454,7 @@ class FaqIndex:
             return None
         weights = {}
         unknown = {}
+        unknown_terms = {}
         for loc, idf in self._idf.items():
             oov = self._oov[loc]
             # A word only some answer mentions ("дома") is evidence for that entry but
@@ -401,6 +465,7 @@ class FaqIndex:
             # is a word the questions use.
             term_weights: list[float] = []
             unknown_weight = 0.0
+            unknown_count = 0
             for found in matches:
                 best: float | None = None
                 in_scope = False
@@ -415,14 +480,19 @@ class FaqIndex:
                 term_weights.append(weight)
                 if not in_scope:
                     unknown_weight += weight
+                    if best is None:  # not even an answer uses it
+                        unknown_count += 1
             weights[loc] = tuple(term_weights)
             unknown[loc] = unknown_weight / sum(term_weights)
+            unknown_terms[loc] = unknown_count
         best_sim: dict[int, float] = {}
         for found in matches:
             for tid, sim in found.items():
                 if sim > best_sim.get(tid, 0.0):
                     best_sim[tid] = sim
-        return _Query(tuple(query_terms), script, tuple(matches), weights, unknown, best_sim)
+        return _Query(
+            tuple(query_terms), script, tuple(matches), weights, unknown, unknown_terms, best_sim
+        )
 
     @property
     def _cyrillic(self) -> bool:
@@ -483,36 +553,42 @@ class FaqIndex:
             tuple(evidence),
         )
 
-    def _rank(self, query: _Query, preferred: str | None) -> list[Scored]:
-        # Recall of every phrasing sharing a term, accumulated along the postings.
-        covered: dict[int, float] = {}
-        for tid, sim in query.best_sim.items():
-            for p, weight in self._postings.get(tid, ()):
-                covered[p] = covered.get(p, 0.0) + weight * sim
-        by_entry: dict[int, list[tuple[float, float]]] = {}  # entry -> (recall, factor)
-        for p, amount in covered.items():
-            phrasing = self._phrasings[p]
-            by_entry.setdefault(phrasing.entry, []).append(
-                (amount / phrasing.total, phrasing.factor)
-            )
-        floor = self.settings.suggest_cutoff * PRUNE_SHARE
-        ranked = []
-        for i, recalls in by_entry.items():
-            # precision <= 1, so this bounds the score; most candidates stop here
-            if max(f * _combine(r, 1.0) for r, f in recalls) < floor:
-                continue
-            entry = self.entries[i]
-            common = self._common[entry.locale]
-            if all(t in common for t in self._bags[i] if t in query.best_sim):
-                continue  # only common words ("как", "how") shared
-            precision = self._precision(query, i)
-            score = max(f * _combine(r, precision) for r, f in recalls)
-            if preferred is not None and entry.locale != preferred:
-                score -= self.settings.foreign_penalty
-            if score > 0:
-                ranked.append(Scored(entry, round(score, 1)))
+    def _rank(self, query: _Query, preferred: str | None, *, full: bool = True) -> list[Scored]:
+        """Entries by score, best first. ``full=False`` (for ``match``) leaves out entries
+        that cannot change the decision: those more than ``_decision_window`` below the
+        best (and below any native entry that ``_decide`` could put first)."""
+        s = self.settings
+        table = self._table
+        scoring = Scoring(
+            recall_weight=RECALL_WEIGHT,
+            answer_factor=ANSWER_FACTOR,
+            floor=s.suggest_cutoff * PRUNE_SHARE,
+            foreign_penalty=s.foreign_penalty,
+        )
+        scores = table.scores(query.matches, query.weights, query.best_sim, preferred, scoring)
+        chosen = np.flatnonzero(scores > 0.0)
+        if not full and chosen.size > 1:
+            values = scores[chosen]
+            window = self._decision_window
+            need = float(values.max()) - window
+            if preferred is not None and preferred in table.locales:
+                native = table.locale_of[chosen] == table.locales.index(preferred)
+                best_native = float(values[native].max()) if native.any() else -math.inf
+                # a native entry that _decide may put first, and its rivals, stay
+                floor = (
+                    best_native - window if best_native >= s.suggest_cutoff else s.suggest_cutoff
+                )
+                need = min(need, floor)
+            chosen = chosen[values >= need - _ROUNDING]
+        ranked = [Scored(self.entries[i], round(float(scores[i]), 1)) for i in chosen.tolist()]
         ranked.sort(key=lambda s: (-s.score, -s.entry.priority, s.entry.id))
         return ranked
+
+    @property
+    def _decision_window(self) -> float:
+        """How far below the top entry ``_decide`` still looks at rivals."""
+        s = self.settings
+        return max(s.suggest_window, s.ambiguity_margin, CONFIDENT_LEAD)
 
     def _best_recall(self, query: _Query, entry: FaqEntry) -> float:
         """The largest share of one of ``entry``'s phrasings that the question covers."""
@@ -549,10 +625,21 @@ class FaqIndex:
         if not ranked:
             return NoMatch()
         top = ranked[0]
-        if top.score < s.suggest_cutoff or query.unknown[top.entry.locale] >= MAX_UNKNOWN_SHARE:
+        if preferred is not None and preferred in self._idf and top.entry.locale != preferred:
+            # The visitor's language first: an entry in another language won on wording
+            # ("оплата не проходит" is word for word a Ukrainian phrasing), but a native
+            # entry that also qualifies is the one the visitor can read.
+            native_top = next((r for r in ranked if r.entry.locale == preferred), None)
+            if native_top is not None and native_top.score >= s.suggest_cutoff:
+                top = native_top
+        unknown = query.unknown[top.entry.locale]
+        lone = query.unknown_terms[top.entry.locale] <= 1
+        if top.score < s.suggest_cutoff or unknown >= (
+            NONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE
+        ):
             return NoMatch(top)
         # Only one language per decision: the same answer in ru and uk is not a choice.
-        rivals = [r for r in ranked[1:] if r.entry.locale == top.entry.locale]
+        rivals = [r for r in ranked if r.entry.locale == top.entry.locale and r is not top]
         close = [r for r in rivals if r.score > top.score - s.ambiguity_margin]
         # An answer in another language than the visitor's, when the FAQ has that
         # language, is a wrong answer even if it is the right topic: offer it instead.
@@ -560,9 +647,14 @@ class FaqIndex:
         # A one-word question ("пароль") that is only part of a phrasing is a topic,
         # not a question: it gets suggestions unless it is a whole phrasing or keyword.
         whole = len(query.terms) > 1 or self._best_recall(query, top.entry) >= ONE_WORD_RECALL
-        if top.score >= s.answer_cutoff and not close and native and whole:
+        lead = top.score - (rivals[0].score if rivals else 0.0)
+        sure = (top.score >= s.answer_cutoff and not close) or (
+            top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_LEAD
+        )
+        in_scope = unknown < (LONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE)
+        if sure and native and whole and in_scope:
             return Answer(top.entry, top.score)
-        pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff)]
+        pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
 
@@ -579,6 +671,14 @@ def _merge_phrases(extra: Mapping[str, Sequence[str]] | None) -> dict[str, tuple
     for loc, phrases in (extra or {}).items():
         merged[loc] = tuple(dict.fromkeys((*merged.get(loc, ()), *phrases)))
     return merged
+
+
+def _least_recall(factor: float, settings: MatchSettings | None) -> float:
+    """The recall below which ``factor * _combine(recall, 1)`` stays under the pruning
+    floor of ``_rank`` (a little less, against rounding)."""
+    floor = (settings or DEFAULT_SETTINGS).suggest_cutoff * PRUNE_SHARE
+    room = 100.0 * factor / floor - (1.0 - RECALL_WEIGHT) if floor > 0 else math.inf
+    return 0.999 * RECALL_WEIGHT / room if room > 0 else math.inf
 
 
 def _combine(recall: float, precision: float) -> float:

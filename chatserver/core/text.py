@@ -17,11 +17,13 @@ deliberate: it folds stretched words ("приииивет") and the commonest sp
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+import Stemmer
 from rapidfuzz import fuzz, process
 
 _UK_LETTERS = frozenset("іїєґ")
@@ -73,6 +75,12 @@ i me my mine we us our you your yours he she it its they them their
 a an the this that these those to of in on at by for from with about into
 and or but if so also just is are was were be been am do does did have has had
 can will shall should may might must there here some any
+all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then again
+both each other such same only until during while because yet still ago like
+something anything everything someone anyone many through before after above below
+further once now few more most own
+нет могу может нужно очень какого каком какому
+можу може треба дуже якої якій якою якого якому
 """.split()  # noqa: SIM905 - as above
 
 # Multi-word greetings whose words are meaningful alone ("день" in "в какой день").
@@ -190,9 +198,21 @@ def fold(text: str) -> str:
     return _HYPHEN.sub("", text)
 
 
+def split_hyphens(text: str) -> str | None:
+    """``text`` with its word-joining hyphens as spaces ("трек-номер" -> "трек номер"),
+    or None when it has none."""
+    split = _HYPHEN.sub(" ", text)
+    return split if split != text else None
+
+
 def words(text: str) -> list[str]:
     """Folded words with punctuation and emoji removed and repeated letters collapsed."""
-    return [_REPEAT.sub(r"\1", _ALIASES.get(w, w)) for w in _WORD.findall(fold(text))]
+    # One pass over the whole text: a repeat never spans two words (letters only).
+    return [_FOLDED_ALIASES.get(w, w) for w in _WORD.findall(_REPEAT.sub(r"\1", fold(text)))]
+
+
+# Looked up after repeated letters are collapsed, so keys and values are collapsed too.
+_FOLDED_ALIASES = {_REPEAT.sub(r"\1", k): _REPEAT.sub(r"\1", v) for k, v in _ALIASES.items()}
 
 
 def _word_set(raw: Iterable[str]) -> frozenset[str]:
@@ -215,9 +235,12 @@ def _phrases_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 
 _PHRASES_BY_FIRST = _phrases_by_first_word()
+_PHRASE_STARTS = frozenset(_PHRASES_BY_FIRST)
 
 
 def _drop_phrases(tokens: list[str]) -> list[str]:
+    if _PHRASE_STARTS.isdisjoint(tokens):
+        return tokens  # the usual case: one set operation
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -252,9 +275,16 @@ def is_filler_typo(word: str) -> bool:
 
 
 # --- stemming -----------------------------------------------------------------------
-# A crude longest-suffix stripper. It only has to map the usual inflections of one word
-# to one stem (or stems a single edit apart, which the fuzzy token match absorbs); a
-# real Snowball stemmer would be better but is not worth a dependency here.
+# Russian and English go through Snowball (PyStemmer, C): it maps "самому"/"сам" and
+# "частями"/"часть" to one stem, which a suffix list cannot without overstemming.
+# Snowball has no Ukrainian: a word with і, ї, є or ґ keeps a crude longest-suffix
+# stripper, and a Ukrainian word without them goes through the Russian stemmer, whose
+# endings it mostly shares. Either only has to map the usual inflections of one word to
+# one stem (or stems a single edit apart, which the fuzzy token match absorbs), and
+# both sides of a comparison take the same path. (Mapping і/ї/є to и/и/е and stemming
+# every Ukrainian word with the Russian Snowball changed nothing on the dev split.)
+_RU_STEMMER = Stemmer.Stemmer("russian")
+_EN_STEMMER = Stemmer.Stemmer("english")
 _CYR_ENDINGS = """
 ями ами иями ием иям ией ого его ому ему ыми ими ая яя ое ее ые ие ый ий ой ей ую юю
 ом ем ам ям ах ях ов ев ью ия ию ть ти ешь ете ет ют ут ит ите ишь ат ят ла ло ли ал
@@ -266,8 +296,7 @@ _CYR_ENDINGS = """
 # Longest first, so "ами" is stripped whole rather than as "и".
 _CYR_SUFFIXES = sorted(set(_CYR_ENDINGS), key=len, reverse=True)
 _CYR_REFLEXIVE = ("ся", "сь")
-_EN_SUFFIXES = ("ing", "ed", "es", "s", "ly")
-# Cyrillic stems keep 4 letters: at 3 too many words collide and "забыл" -> "заб" would
+# The stripper keeps 4 letters: at 3 too many words collide and "забыл" -> "заб" would
 # no longer fuzzily meet "забыли" -> "забы" (3-letter terms must match exactly).
 _MIN_STEM_CYR = 4
 _MIN_STEM_EN = 3
@@ -277,34 +306,40 @@ def _is_cyrillic(word: str) -> bool:
     return any("а" <= c <= "я" or c in _UK_LETTERS for c in word)
 
 
-@functools.lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """Strip one inflectional ending (and a reflexive -ся/-сь), keeping a short stem."""
-    if word.isdigit():
+def _strip_cyrillic(word: str) -> str:
+    if len(word) <= _MIN_STEM_CYR:
         return word
-    if _is_cyrillic(word):
-        if len(word) <= _MIN_STEM_CYR:
-            return word
-        for refl in _CYR_REFLEXIVE:
-            if word.endswith(refl) and len(word) - 2 > _MIN_STEM_CYR:
-                word = word[:-2]
-                break
-        suffixes: Iterable[str] = _CYR_SUFFIXES
-        keep = _MIN_STEM_CYR
-    else:
-        if word.endswith("ies") and len(word) > 5:
-            return word[:-3] + "y"
-        suffixes = _EN_SUFFIXES
-        keep = _MIN_STEM_EN
-    for suffix in suffixes:
-        if word.endswith(suffix) and len(word) - len(suffix) >= keep:
+    for refl in _CYR_REFLEXIVE:
+        if word.endswith(refl) and len(word) - 2 > _MIN_STEM_CYR:
+            word = word[:-2]
+            break
+    for suffix in _CYR_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM_CYR:
             return word[: -len(suffix)]
     return word
 
 
+@functools.lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The word's stem: Snowball for Russian and English, a suffix stripper otherwise."""
+    if word.isdigit():
+        return word
+    if _is_cyrillic(word):
+        if any(c in _UK_LETTERS for c in word):
+            return _strip_cyrillic(word)
+        stemmed: str = _RU_STEMMER.stemWord(word)
+        # Snowball may cut a short word to 2 letters ("сам" stays, "нов" from "новый");
+        # below 3 letters a stem meets too many others.
+        return stemmed if len(stemmed) >= 3 else word
+    if not word.isascii():
+        return word
+    stemmed = _EN_STEMMER.stemWord(word)
+    return stemmed if len(stemmed) >= _MIN_STEM_EN else word
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words of ``text``, duplicates removed, order kept."""
-    return list(dict.fromkeys(stem(w) for w in content_words(text)))
+    return list(dict.fromkeys(map(stem, content_words(text))))
 
 
 # --- comparing terms ----------------------------------------------------------------
@@ -373,28 +408,38 @@ _MATCH_CACHE_SIZE = 50_000
 class Vocabulary:
     """A fixed list of terms that finds, fast, the ones similar to a query term.
 
-    ``similarity`` against every term would be a Python loop; here rapidfuzz's C loop
-    (``process.extract`` with a cutoff) finds the typo candidates and a prefix table
-    finds the other word forms, so a lookup costs microseconds for thousands of terms.
+    ``similarity`` against every term would be a Python loop, and even rapidfuzz's C
+    loop (``process.extract``) over thousands of terms costs ~0.1 ms a word, because it
+    converts every choice on each call. So typo candidates come from small buckets
+    keyed by letter pairs among the first three letters (``_keys``): a word within the
+    cutoff of ``token_cutoff`` shares one of them unless two of its slips fall in its
+    first three letters. A prefix table finds the other word forms.
     """
 
-    __slots__ = ("_by_length", "_by_prefix", "_cache", "_ids", "terms")
+    __slots__ = ("_buckets", "_by_prefix", "_cache", "_ids", "terms")
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms: tuple[str, ...] = tuple(dict.fromkeys(terms))
         self._ids = {t: i for i, t in enumerate(self.terms)}
         by_prefix: dict[str, list[int]] = {}
-        by_length: dict[int, list[int]] = {}
+        buckets: dict[str, list[int]] = {}
         for i, term in enumerate(self.terms):
             if len(term) >= PREFIX_LEN:
                 by_prefix.setdefault(term[:PREFIX_LEN], []).append(i)
-            by_length.setdefault(len(term), []).append(i)
+            if len(term) >= 4:
+                for key in _own_keys(term):
+                    buckets.setdefault(key, []).append(i)
         self._by_prefix = {k: tuple(v) for k, v in by_prefix.items()}
-        # Terms by length: a ratio cutoff bounds the length of any possible partner,
-        # so most of the vocabulary is never compared at all.
-        self._by_length = {
-            n: (tuple(self.terms[i] for i in ids), tuple(ids)) for n, ids in by_length.items()
-        }
+        # Each bucket sorted by length: a ratio cutoff bounds the length of any partner,
+        # so only a slice of it is ever compared (bisect on the lengths).
+        self._buckets: dict[str, tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]]] = {}
+        for key, ids in buckets.items():
+            ids.sort(key=lambda i: len(self.terms[i]))
+            self._buckets[key] = (
+                tuple(len(self.terms[i]) for i in ids),
+                tuple(self.terms[i] for i in ids),
+                tuple(ids),
+            )
         self._cache: dict[str, dict[int, float]] = {}
 
     def __len__(self) -> int:
@@ -403,6 +448,10 @@ class Vocabulary:
     def index(self, term: str) -> int:
         """The id of a term known to be in the vocabulary (KeyError otherwise)."""
         return self._ids[term]
+
+    def ids(self) -> Mapping[str, int]:
+        """Term -> id for every term, for bulk look-ups (not to be modified)."""
+        return self._ids
 
     def matches(self, term: str) -> dict[int, float]:
         """Term id -> similarity (0..1) for every term in the vocabulary like ``term``.
@@ -432,20 +481,47 @@ class Vocabulary:
             # ratio <= 200 * shorter / (n + other): lengths outside this range cannot pass
             low = max(4, math.ceil(n * cutoff / (200.0 - cutoff)))
             high = math.floor(n * (200.0 - cutoff) / cutoff)
-            for length in range(low, high + 1):
-                bucket = self._by_length.get(length)
+            for key in _query_keys(term):
+                bucket = self._buckets.get(key)
                 if bucket is None:
                     continue
-                strings, ids = bucket
-                need = token_cutoff(min(n, length))
+                lengths, strings, ids = bucket
+                start = bisect.bisect_left(lengths, low)
+                stop = bisect.bisect_right(lengths, high)
+                if start >= stop:
+                    continue
                 for _, score, k in process.extract(
-                    term, strings, scorer=fuzz.ratio, score_cutoff=need, limit=None
+                    term,
+                    strings[start:stop],
+                    scorer=fuzz.ratio,
+                    score_cutoff=cutoff,
+                    limit=None,
                 ):
-                    i = ids[k]
-                    if i != exact:
+                    i = ids[start + k]
+                    if i != exact and score >= token_cutoff(min(n, lengths[start + k])):
                         found[i] = score / 100.0
         if len(term) >= PREFIX_LEN:
             for i in self._by_prefix.get(term[:PREFIX_LEN], ()):
                 if i != exact:
                     found[i] = max(found.get(i, 0.0), PREFIX_SIMILARITY)
         return found
+
+
+def _own_keys(term: str) -> tuple[str, str, str]:
+    """A term's bucket keys: letters 1+2, 1+3 and 2+3, tagged by which pair they are."""
+    return ("a" + term[0] + term[1], "b" + term[0] + term[2], "c" + term[1] + term[2])
+
+
+def _query_keys(q: str) -> tuple[str, ...]:
+    """The buckets that hold every term one slip (or more, past the third letter) away
+    from ``q``: the same pairs, plus the pairs a slip among the first letters shifts."""
+    return (
+        "a" + q[0] + q[1],  # no slip in letters 1-2
+        "b" + q[0] + q[2],  # letter 2 replaced
+        "c" + q[1] + q[2],  # letter 1 replaced
+        "a" + q[1] + q[2],  # the term lacks letter 1
+        "c" + q[0] + q[1],  # the term has a letter before ours
+        "a" + q[0] + q[2],  # the term lacks letter 2
+        "b" + q[0] + q[1],  # the term has an extra letter 2
+        "a" + q[1] + q[0],  # letters 1 and 2 swapped
+    )
