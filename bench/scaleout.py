@@ -113,6 +113,7 @@ def measure(cfg: argparse.Namespace, redis_url: str, processes: int, round_no: i
                     *("roundtrips", "--url", server.url, "--server-pid", str(server.pid)),
                     *("--visitors", str(per_client), "--warmup", str(cfg.warmup)),
                     *("--duration", str(cfg.duration), "--visit-length", str(cfg.visit_length)),
+                    *("--client", cfg.client),
                 ]
             )
         log(f"{processes} process(es), 2 clients x {per_client} visitors")

@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import aiohttp
 import procstat
 import socketio
+from lean_client import LeanVisitor, ProtocolError
 
 NAMESPACE = "/visitor"
 # Browsers offer permessage-deflate with a 15-bit window; python-engineio hands these
@@ -70,8 +72,8 @@ class AckError(Exception):
     """The server acked a message with ``ok: false``; the args carry its error code."""
 
 
-class Visitor:
-    """One connected widget: sends messages, collects bot replies pushed to it."""
+class SocketIOVisitor:
+    """One connected widget on ``socketio.AsyncClient`` (``--client socketio``)."""
 
     def __init__(self, url: str, *, deflate: bool) -> None:
         self.url = url
@@ -102,6 +104,10 @@ class Visitor:
             await self._session.wait()
 
     @property
+    def connected(self) -> bool:
+        return bool(self.client.connected)
+
+    @property
     def deflate_window(self) -> int:
         """Window bits the server accepted for permessage-deflate; 0 if it declined."""
         ws = getattr(self.client.eio, "ws", None)
@@ -126,8 +132,66 @@ class Visitor:
                 return
         raise AckError("no_fresh_reply")
 
+    async def keep_alive(self) -> None:
+        """The client's own tasks answer pings."""
+
     async def close(self) -> None:
         await self.client.disconnect()
+
+
+class LeanWidget:
+    """One connected widget on bench/lean_client.py (``--client lean``, the default)."""
+
+    def __init__(self, url: str, session: aiohttp.ClientSession, *, deflate: bool) -> None:
+        self._lean = LeanVisitor(url, session, deflate=deflate)
+
+    @property
+    def connected(self) -> bool:
+        return self._lean.connected
+
+    @property
+    def deflate_window(self) -> int:
+        return self._lean.deflate_window
+
+    async def connect(self) -> None:
+        await self._lean.connect({"locale": "ru"}, TIMEOUT_S)
+
+    async def round_trip(self, text: str, client_id: str) -> None:
+        async with asyncio.timeout(TIMEOUT_S):
+            ack = await self._lean.round_trip(text, client_id)
+        if not ack.get("ok"):
+            error = ack.get("error")
+            raise AckError(error.get("code") if isinstance(error, dict) else repr(ack)[:60])
+
+    async def keep_alive(self) -> None:
+        await self._lean.keep_alive()
+
+    async def close(self) -> None:
+        await self._lean.close()
+
+
+Visitor = SocketIOVisitor | LeanWidget
+
+
+class Clients:
+    """Makes visitors of the chosen kind; the lean ones share one HTTP session."""
+
+    def __init__(self, url: str, kind: str, *, deflate: bool) -> None:
+        self.url, self.kind, self.deflate = url, kind, deflate
+        self._session: aiohttp.ClientSession | None = None
+
+    def new(self) -> Visitor:
+        if self.kind == "socketio":
+            return SocketIOVisitor(self.url, deflate=self.deflate)
+        if self._session is None:
+            # No connection limit: every visitor holds its websocket for the whole visit.
+            connector = aiohttp.TCPConnector(limit=0)
+            self._session = aiohttp.ClientSession(connector=connector)
+        return LeanWidget(self.url, self._session, deflate=self.deflate)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 def error_kind(exc: BaseException) -> str:
@@ -151,10 +215,19 @@ async def gather_limited(
     return await asyncio.gather(*(run(f) for f in factories))
 
 
-async def connect_all(
-    url: str, count: int, *, deflate: bool, errors: Counter[str]
-) -> list[Visitor]:
-    visitors = [Visitor(url, deflate=deflate) for _ in range(count)]
+# What a failed connect or round trip may raise, by client kind; counted by kind.
+CLIENT_ERRORS = (
+    TimeoutError,
+    AckError,
+    ProtocolError,
+    aiohttp.ClientError,
+    ConnectionError,
+    socketio.exceptions.SocketIOError,
+)
+
+
+async def connect_all(clients: Clients, count: int, *, errors: Counter[str]) -> list[Visitor]:
+    visitors = [clients.new() for _ in range(count)]
     results = await gather_limited((v.connect for v in visitors), CONNECT_CONCURRENCY)
     connected = []
     for visitor, exc in zip(visitors, results, strict=True):
@@ -202,8 +275,17 @@ class Sample:
 
 async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
-    deflate = not args.no_deflate
-    first = await connect_all(args.url, args.visitors, deflate=deflate, errors=errors)
+    clients = Clients(args.url, args.client, deflate=not args.no_deflate)
+    try:
+        return await _roundtrips(args, clients, errors)
+    finally:
+        await clients.close()
+
+
+async def _roundtrips(
+    args: argparse.Namespace, clients: Clients, errors: Counter[str]
+) -> dict[str, Any]:
+    first = await connect_all(clients, args.visitors, errors=errors)
     log(f"{len(first)}/{args.visitors} visitors connected to {args.url}")
     # Slot i holds virtual visitor i's current connection, so all can be closed at the end.
     current: list[Visitor | None] = list(first)
@@ -212,11 +294,11 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     stop_at = time.monotonic() + args.warmup + args.duration
 
     async def next_visitor(index: int) -> Visitor | None:
-        visitor = Visitor(args.url, deflate=deflate)
+        visitor = clients.new()
         current[index] = visitor
         try:
             await visitor.connect()
-        except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
+        except CLIENT_ERRORS as exc:
             errors[f"connect:{error_kind(exc)}"] += 1
             await visitor.close()
             current[index] = None
@@ -234,7 +316,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             # client.call) can drop a cancel that lands as its future completes.
             if time.monotonic() >= stop_at:
                 return
-            if visitor is None or not visitor.client.connected:
+            if visitor is None or not visitor.connected:
                 visitor, asked = await next_visitor(index), 0
                 continue
             started = time.perf_counter()
@@ -242,7 +324,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             asked += 1
             try:
                 await visitor.round_trip(question, f"bench-{index}-{asked}")
-            except (TimeoutError, AckError, socketio.exceptions.SocketIOError) as exc:
+            except CLIENT_ERRORS as exc:
                 errors[error_kind(exc)] += 1
             else:
                 if counters["window_open"]:
@@ -268,7 +350,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             errors[f"crashed:{error_kind(crash)}"] += 1
     server_rss = procstat.rss_kib(args.server_pid)
     still = [v for v in current if v is not None]
-    deflate_bits = sorted({v.deflate_window for v in still if v.client.connected})
+    deflate_bits = sorted({v.deflate_window for v in still if v.connected})
     await close_all(still)
 
     elapsed = end.at - begin.at
@@ -298,8 +380,15 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
 
 async def idle(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
-    deflate = not args.no_deflate
-    warm = await connect_all(args.url, args.warm, deflate=deflate, errors=errors)
+    clients = Clients(args.url, args.client, deflate=not args.no_deflate)
+    try:
+        return await _idle(args, clients, errors)
+    finally:
+        await clients.close()
+
+
+async def _idle(args: argparse.Namespace, clients: Clients, errors: Counter[str]) -> dict[str, Any]:
+    warm = await connect_all(clients, args.warm, errors=errors)
     # One round trip each, so everything a talking visitor needs (FAQ index, compressor
     # contexts both ways, store connections) exists before the baseline is read.
     warmed = await gather_limited(
@@ -312,11 +401,16 @@ async def idle(args: argparse.Namespace) -> dict[str, Any]:
     before = await procstat.settled_rss_kib(args.server_pid)
     log(f"{len(warm)} warm visitors; server RSS {before} KiB; connecting {args.idle} idle")
     started = time.perf_counter()
-    idlers = await connect_all(args.url, args.idle, deflate=deflate, errors=errors)
+    idlers = await connect_all(clients, args.idle, errors=errors)
+    # Lean visitors read frames only when asked; idle ones must still answer pings.
+    keepers = [asyncio.create_task(v.keep_alive()) for v in warm + idlers]
     connect_s = time.perf_counter() - started
     after = await procstat.settled_rss_kib(args.server_pid)
     log(f"{len(idlers)} idle visitors in {connect_s:.1f} s; server RSS {after} KiB")
     await close_all(warm + idlers)
+    for keeper in keepers:
+        keeper.cancel()
+    await asyncio.gather(*keepers, return_exceptions=True)
     return {
         "warm_visitors": len(warm),
         "idle_visitors": len(idlers),
@@ -345,6 +439,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.add_argument("--url", required=True)
         p.add_argument("--server-pid", type=int, required=True)
         p.add_argument("--no-deflate", action="store_true", help="do not offer deflate")
+        p.add_argument(
+            "--client",
+            choices=("lean", "socketio"),
+            default="lean",
+            help="lean: bench/lean_client.py (default); socketio: socketio.AsyncClient",
+        )
     rt = sub.choices["roundtrips"]
     rt.add_argument("--visitors", type=int, default=50)
     rt.add_argument("--warmup", type=float, default=2.0)
