@@ -377,6 +377,13 @@ if state == 'closed' then n.closed_at = now else n.closed_at = nil end
 save_conv(cid, c, n)
 return {'ok', to_flat(n)}
 """,
+    # ARGV: visitor id. One round trip for what every visitor message reads first: the
+    # open pointer and the conversation it names (two reads otherwise, on each message).
+    "get_open_conversation": """
+local cid = redis.call('GET', K_visitor_open(ARGV[1]))
+if not cid then return {'ok', {}} end
+return {'ok', redis.call('HGETALL', K_conversation(cid))}
+""",
     # ARGV: cid, misses
     "set_bot_misses": """
 if redis.call('EXISTS', K_conversation(ARGV[1])) == 1 then
@@ -451,14 +458,15 @@ for i = 1, #due, 2 do members[#members + 1] = due[i] end
 if #members > 0 then redis.call('ZREM', K_deadlines(), unpack(members)) end
 return {'ok', due}
 """,
-    # ARGV: cid, count, then per draft: client_id (optional), message JSON
+    # ARGV: cid, bot_misses (optional), count, then per draft: client_id (optional),
+    # message JSON
     "append_messages": """
-local cid, count = ARGV[1], tonumber(ARGV[2])
+local cid, misses, count = ARGV[1], opt(ARGV[2]), tonumber(ARGV[3])
 if redis.call('EXISTS', K_conversation(cid)) == 0 then
   return {'not_found', 'no such conversation'}
 end
 local ids = K_client_ids(cid)
-local first = count > 0 and opt(ARGV[3])
+local first = count > 0 and opt(ARGV[4])
 if first then
   local seq = redis.call('HGET', ids, first)
   if seq then
@@ -468,19 +476,20 @@ end
 -- a client_id is unique within a conversation (SQLite: a unique index)
 local seen, bodies = {}, {}
 for i = 0, count - 1 do
-  local client_id = opt(ARGV[3 + 2 * i])
+  local client_id = opt(ARGV[4 + 2 * i])
   if client_id then
     if seen[client_id] or redis.call('HEXISTS', ids, client_id) == 1 then
       return {'error', 'client_id ' .. client_id .. ' is already used in this conversation'}
     end
     seen[client_id] = true
   end
-  bodies[#bodies + 1] = ARGV[4 + 2 * i]
+  bodies[#bodies + 1] = ARGV[5 + 2 * i]
 end
+if misses then redis.call('HSET', K_conversation(cid), 'bot_misses', misses) end
 if count == 0 then return {'ok', 1} end
 local first_seq = redis.call('RPUSH', K_messages(cid), unpack(bodies)) - count + 1
 for i = 0, count - 1 do
-  local client_id = opt(ARGV[3 + 2 * i])
+  local client_id = opt(ARGV[4 + 2 * i])
   if client_id then redis.call('HSET', ids, client_id, first_seq + i) end
 end
 return {'ok', first_seq}
@@ -780,13 +789,12 @@ class RedisStore:
         return _conversation(found) if found else None
 
     async def get_open_conversation(self, visitor_id: str) -> Conversation | None:
-        with self._errors():
-            holder = await self._redis().get(self.keys.visitor_open(visitor_id))
-        if holder is None:
+        answer = await self._run("get_open_conversation", visitor_id)
+        found = _pairs(answer[1])
+        # The pointer is cleared when a conversation closes; the check is a safety net.
+        if not found or found.get("state") == ConversationState.CLOSED.value:
             return None
-        found = await self.get_conversation(_text(holder))
-        # closed between the two reads: then there is no open one
-        return found if found is not None and found.state is not ConversationState.CLOSED else None
+        return _conversation(found)
 
     async def set_conversation_state(
         self,
@@ -931,7 +939,12 @@ class RedisStore:
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
-        self, conversation_id: str, drafts: Sequence[MessageDraft], *, now: float
+        self,
+        conversation_id: str,
+        drafts: Sequence[MessageDraft],
+        *,
+        now: float,
+        bot_misses: int | None = None,
     ) -> AppendResult:
         messages = [
             Message(
@@ -951,7 +964,10 @@ class RedisStore:
         args: list[str] = []
         for message in messages:
             args += [_opt(message.client_id), _message_json(message)]
-        answer = await self._run("append_messages", conversation_id, str(len(messages)), *args)
+        misses = _opt(None if bot_misses is None else str(bot_misses))
+        answer = await self._run(
+            "append_messages", conversation_id, misses, str(len(messages)), *args
+        )
         if answer[0] == "existing":
             seq, body = int(answer[1]), answer[2]
             return AppendResult((_message(conversation_id, seq, body),), created=False)
