@@ -181,12 +181,12 @@ class ChatService:
         if not result.created:
             return result.messages[0]
         visitor_id = identity.visitor_id
-        if opened:
-            await self.notifier.to_visitor(visitor_id, "conversation", conversation.to_wire())
         # Every connection of the visitor (each tab, the sender's included) gets every
         # message; clients merge by seq, so the sender's copy of its own ack is harmless.
-        for message in result.messages:
-            await self.notifier.to_visitor(visitor_id, "message", message.to_wire())
+        announced = [("message", message.to_wire()) for message in result.messages]
+        if opened:
+            announced.insert(0, ("conversation", conversation.to_wire()))
+        await self.notifier.to_visitor_many(visitor_id, announced)
         if conversation.state is ConversationState.ASSIGNED and conversation.agent_username:
             await self.notifier.to_agent(
                 conversation.agent_username, "message", result.messages[0].to_wire()

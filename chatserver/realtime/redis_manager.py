@@ -1,0 +1,81 @@
+"""python-socketio's Redis client manager, with less Redis traffic per visitor message.
+
+``socketio.AsyncRedisManager`` publishes every emit on one channel that every process
+subscribes to, the sender included: each process decodes every emit of every process,
+its own among them, only to drop it by ``host_id``. A visitor's message costs three
+emits (the visitor's message, the bot's reply, sometimes the conversation), so that is
+three publishes and, with N processes, 3 x N decodes per message. Two savings here:
+
+- ``emit_many`` sends several events for one room in one publish (one ``emit_batch``
+  message); each receiving process emits them to its members of the room in order.
+- The listener recognises this process's own messages by their ending (``host_id`` is
+  the last key this class and python-socketio write) and skips them without decoding.
+  A message that does not end that way is decoded and dropped by ``host_id`` as before,
+  so the shortcut can only save work, never drop another process's message.
+
+Everything else (rooms, disconnects, callbacks, reconnects) is python-socketio's.
+Payloads must be JSON (no bytes): ``emit_many`` does not carry binary attachments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import socketio
+
+from chatserver.realtime import jsonlib
+
+# The pub/sub method name of a batch; older processes ignore methods they do not know.
+EMIT_BATCH = "emit_batch"
+
+
+class ChatRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    name = "chatredis"
+
+    def __init__(self, url: str, *, channel: str) -> None:
+        super().__init__(url, channel=channel, json=jsonlib)
+        # How a message this process published ends: orjson writes keys in order and
+        # without spaces, and host_id is written last.
+        self._own_ending = f'"host_id":"{self.host_id}"}}'.encode()
+
+    async def emit_many(
+        self, events: Sequence[tuple[str, dict[str, Any]]], *, namespace: str, room: str
+    ) -> None:
+        """Emit ``events`` in order to ``room`` on every process: here directly, to the
+        other processes in one publish."""
+        for event, data in events:
+            await self.emit(event, data, namespace=namespace, room=room, ignore_queue=True)
+        await self._publish(
+            {
+                "method": EMIT_BATCH,
+                "events": [[event, data] for event, data in events],
+                "namespace": namespace,
+                "room": room,
+                "host_id": self.host_id,  # last: see _own_ending
+            }
+        )
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        async for raw in super()._listen():
+            if isinstance(raw, bytes) and raw.endswith(self._own_ending):
+                continue  # this process's own message, already handled when sent
+            try:
+                message = self.json.loads(raw)
+            except ValueError:
+                continue  # not ours to read; python-socketio skips these as well
+            if not isinstance(message, dict) or message.get("method") != EMIT_BATCH:
+                yield message
+                continue
+            for event, data in message.get("events") or []:
+                # One plain emit each, handled by python-socketio like any other.
+                yield {
+                    "method": "emit",
+                    "event": event,
+                    "data": [data],
+                    "namespace": message.get("namespace"),
+                    "room": message.get("room"),
+                    "skip_sid": None,
+                    "callback": None,
+                    "host_id": message.get("host_id"),
+                }
