@@ -12,6 +12,8 @@ three publishes and, with N processes, 3 x N decodes per message. Two savings he
   the last key this class and python-socketio write) and skips them without decoding.
   A message that does not end that way is decoded and dropped by ``host_id`` as before,
   so the shortcut can only save work, never drop another process's message.
+- A batch for a room with no member in this process is dropped once decoded; most are,
+  since a visitor's tabs are usually all on one process.
 
 Everything else (rooms, disconnects, callbacks, reconnects) is python-socketio's.
 Payloads must be JSON (no bytes): ``emit_many`` does not carry binary attachments.
@@ -67,14 +69,19 @@ class ChatRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             if not isinstance(message, dict) or message.get("method") != EMIT_BATCH:
                 yield message
                 continue
+            namespace, room = message.get("namespace"), message.get("room")
+            if next(self.get_participants(namespace, room), None) is None:
+                # Nobody in the room here: python-socketio would encode each packet
+                # before finding that out.
+                continue
             for event, data in message.get("events") or []:
                 # One plain emit each, handled by python-socketio like any other.
                 yield {
                     "method": "emit",
                     "event": event,
                     "data": [data],
-                    "namespace": message.get("namespace"),
-                    "room": message.get("room"),
+                    "namespace": namespace,
+                    "room": room,
                     "skip_sid": None,
                     "callback": None,
                     "host_id": message.get("host_id"),

@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -561,7 +562,12 @@ def _opt_float(value: str | None) -> float | None:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON; orjson for speed (every stored message goes through here),
+    the standard library for what orjson refuses (a lone surrogate, a non-string key)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _pairs(flat: Sequence[str]) -> dict[str, str]:
@@ -1161,7 +1167,7 @@ def _message_json(message: Message) -> str:
 
 
 def _message(conversation_id: str, seq: int, body: str) -> Message:
-    stored = json.loads(body)
+    stored = orjson.loads(body)
     return Message(
         id=stored["id"],
         conversation_id=conversation_id,
