@@ -1,10 +1,12 @@
 """Virtual visitors: the client side of the load benchmark, run as its own process.
 
-Each visitor is one ``socketio.AsyncClient`` that connects the way the widget in a
-browser does (websocket transport only, permessage-deflate offered), waits for
-``session``, then either talks in a closed loop or sits idle. The process prints one
-JSON object to stdout; progress goes to stderr. bench/load.py starts it; it can also be
-run by hand against a running server:
+Each visitor connects the way the widget in a browser does (websocket transport only,
+permessage-deflate offered), waits for ``session``, then either talks in a closed loop
+or sits idle. By default a visitor is a lean client (bench/lean_client.py) that speaks
+the protocol itself at a fraction of the CPU; ``--client socketio`` uses
+``socketio.AsyncClient`` instead, as the first versions of this benchmark did. The
+process prints one JSON object to stdout; progress goes to stderr. bench/load.py starts
+it; it can also be run by hand against a running server:
 
     python bench/visitors.py roundtrips --url http://127.0.0.1:8765 --server-pid PID
     python bench/visitors.py idle --url http://127.0.0.1:8765 --server-pid PID
@@ -28,14 +30,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import aiohttp
 import procstat
 import socketio
 from lean_client import LeanVisitor, ProtocolError
 
 NAMESPACE = "/visitor"
 # Browsers offer permessage-deflate with a 15-bit window; python-engineio hands these
-# options to aiohttp's ws_connect, so this client negotiates the same as the widget.
+# options to aiohttp's ws_connect, so this client negotiates the same as the widget
+# (the lean client makes the same offer in its own handshake).
 DEFLATE = {"compress": 15}
 # A live reply should take milliseconds; 10 s is the point where a visitor gives up.
 TIMEOUT_S = 10.0
@@ -142,8 +144,8 @@ class SocketIOVisitor:
 class LeanWidget:
     """One connected widget on bench/lean_client.py (``--client lean``, the default)."""
 
-    def __init__(self, url: str, session: aiohttp.ClientSession, *, deflate: bool) -> None:
-        self._lean = LeanVisitor(url, session, deflate=deflate)
+    def __init__(self, url: str, *, deflate: bool) -> None:
+        self._lean = LeanVisitor(url, deflate=deflate)
 
     @property
     def connected(self) -> bool:
@@ -174,28 +176,20 @@ Visitor = SocketIOVisitor | LeanWidget
 
 
 class Clients:
-    """Makes visitors of the chosen kind; the lean ones share one HTTP session."""
+    """Makes visitors of the chosen kind."""
 
     def __init__(self, url: str, kind: str, *, deflate: bool) -> None:
         self.url, self.kind, self.deflate = url, kind, deflate
-        self._session: aiohttp.ClientSession | None = None
 
     def new(self) -> Visitor:
         if self.kind == "socketio":
             return SocketIOVisitor(self.url, deflate=self.deflate)
-        if self._session is None:
-            # No connection limit: every visitor holds its websocket for the whole visit.
-            connector = aiohttp.TCPConnector(limit=0)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return LeanWidget(self.url, self._session, deflate=self.deflate)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        return LeanWidget(self.url, deflate=self.deflate)
 
 
 def error_kind(exc: BaseException) -> str:
-    return f"{type(exc).__name__}:{exc}"[:80] if isinstance(exc, AckError) else type(exc).__name__
+    detailed = isinstance(exc, AckError | ProtocolError)
+    return f"{type(exc).__name__}:{exc}"[:80] if detailed else type(exc).__name__
 
 
 async def gather_limited(
@@ -220,7 +214,6 @@ CLIENT_ERRORS = (
     TimeoutError,
     AckError,
     ProtocolError,
-    aiohttp.ClientError,
     ConnectionError,
     socketio.exceptions.SocketIOError,
 )
@@ -256,35 +249,29 @@ def percentile_ms(sorted_s: list[float], pct: float) -> float | None:
 
 @dataclass(slots=True)
 class Sample:
-    """CPU seconds used so far by the server and by this process, at a moment."""
+    """CPU seconds used so far by the server, by this process and by the watched
+    processes (``--watch``), at a moment."""
 
     server_cpu: float
     client_cpu: float
     machine_busy: float
     at: float
+    watched: dict[str, float]
 
     @classmethod
-    def take(cls, server_pid: int) -> Sample:
+    def take(cls, server_pid: int, watch: dict[str, int]) -> Sample:
         return cls(
             procstat.cpu_seconds(server_pid),
             time.process_time(),
             procstat.machine_busy_seconds(),
             time.perf_counter(),
+            {name: procstat.cpu_seconds(pid) for name, pid in watch.items()},
         )
 
 
 async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
     clients = Clients(args.url, args.client, deflate=not args.no_deflate)
-    try:
-        return await _roundtrips(args, clients, errors)
-    finally:
-        await clients.close()
-
-
-async def _roundtrips(
-    args: argparse.Namespace, clients: Clients, errors: Counter[str]
-) -> dict[str, Any]:
     first = await connect_all(clients, args.visitors, errors=errors)
     log(f"{len(first)}/{args.visitors} visitors connected to {args.url}")
     # Slot i holds virtual visitor i's current connection, so all can be closed at the end.
@@ -335,10 +322,11 @@ async def _roundtrips(
     tasks = [asyncio.create_task(talk(i)) for i in range(len(current))]
     await asyncio.sleep(args.warmup)
     counters["window_open"] = 1
-    begin = Sample.take(args.server_pid)
+    watch = dict(args.watch)
+    begin = Sample.take(args.server_pid, watch)
     await asyncio.sleep(args.duration)
     counters["window_open"] = 0
-    end = Sample.take(args.server_pid)
+    end = Sample.take(args.server_pid, watch)
     # Round trips still in flight would finish outside the window; they are not counted.
     for task in tasks:
         task.cancel()
@@ -372,6 +360,11 @@ async def _roundtrips(
         "client_cpu_pct": round(100 * client_cpu / elapsed, 1),
         # Anything else running on the machine meanwhile; above ~20 the numbers are noisy.
         "other_cpu_pct": round(100 * max(other_cpu, 0.0) / elapsed, 1),
+        "machine_busy_pct": round(100 * (end.machine_busy - begin.machine_busy) / elapsed, 1),
+        "watched_cpu_pct": {
+            name: round(100 * (end.watched[name] - begin.watched[name]) / elapsed, 1)
+            for name in watch
+        },
         "server_cpu_ms_per_round_trip": round(1000 * server_cpu / count, 3) if count else None,
         "server_rss_kib": server_rss,
         "deflate_window_bits": deflate_bits,
@@ -381,13 +374,6 @@ async def _roundtrips(
 async def idle(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
     clients = Clients(args.url, args.client, deflate=not args.no_deflate)
-    try:
-        return await _idle(args, clients, errors)
-    finally:
-        await clients.close()
-
-
-async def _idle(args: argparse.Namespace, clients: Clients, errors: Counter[str]) -> dict[str, Any]:
     warm = await connect_all(clients, args.warm, errors=errors)
     # One round trip each, so everything a talking visitor needs (FAQ index, compressor
     # contexts both ways, store connections) exists before the baseline is read.
@@ -431,6 +417,13 @@ def raise_fd_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def watched_pid(text: str) -> tuple[str, int]:
+    name, _, pid = text.partition("=")
+    if not name or not pid.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=PID, got {text!r}")
+    return name, int(pid)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Virtual visitors for bench/load.py.")
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -446,6 +439,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             help="lean: bench/lean_client.py (default); socketio: socketio.AsyncClient",
         )
     rt = sub.choices["roundtrips"]
+    rt.add_argument(
+        "--watch",
+        type=watched_pid,
+        action="append",
+        default=[],
+        metavar="NAME=PID",
+        help="also report this process's CPU over the measured window (repeatable)",
+    )
     rt.add_argument("--visitors", type=int, default=50)
     rt.add_argument("--warmup", type=float, default=2.0)
     rt.add_argument("--duration", type=float, default=10.0)
