@@ -483,7 +483,8 @@ local seen, bodies = {}, {}
 for i = 0, count - 1 do
   local client_id = opt(ARGV[4 + 2 * i])
   if client_id then
-    if seen[client_id] or redis.call('HEXISTS', ids, client_id) == 1 then
+    -- the first one was looked up above
+    if seen[client_id] or (i > 0 and redis.call('HEXISTS', ids, client_id) == 1) then
       return {'error', 'client_id ' .. client_id .. ' is already used in this conversation'}
     end
     seen[client_id] = true
