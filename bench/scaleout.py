@@ -186,8 +186,24 @@ def run(cfg: argparse.Namespace, report: dict[str, Any]) -> None:
         "ratio": ratio,
         "target": SCALE_TARGET,
         "met": ratio >= SCALE_TARGET,
+        "ratio_from_cpu_costs": ratio_from_cpu_costs(one, two),
         "notes": notes(one, two),
     }
+
+
+def ratio_from_cpu_costs(one: dict[str, Any], two: dict[str, Any]) -> float | None:
+    """What the ratio would be on two cores with nothing else running, from the CPU
+    each part spent per round trip: derived, not measured, but far less disturbed by
+    other load on the machine than throughput is.
+
+    One process serves at most one core's worth of round trips, and all parts share
+    two cores; two processes are bounded by the two cores alone."""
+    costs_one, costs_two = one["cpu_ms_per_round_trip"], two["cpu_ms_per_round_trip"]
+    if None in costs_one.values() or None in costs_two.values():
+        return None
+    capacity_one = min(1000 / costs_one["servers"], 2000 / sum(costs_one.values()))
+    capacity_two = 2000 / sum(costs_two.values())
+    return round(capacity_two / capacity_one, 3)
 
 
 def notes(one: dict[str, Any], two: dict[str, Any]) -> list[str]:
