@@ -4,7 +4,7 @@
 subscribes to, the sender included: each process decodes every emit of every process,
 its own among them, only to drop it by ``host_id``. A visitor's message costs three
 emits (the visitor's message, the bot's reply, sometimes the conversation), so that is
-three publishes and, with N processes, 3 x N decodes per message. Two savings here:
+three publishes and, with N processes, 3 x N decodes per message. The savings here:
 
 - ``emit_many`` sends several events for one room in one publish (one ``emit_batch``
   message); each receiving process emits them to its members of the room in order.
@@ -14,6 +14,8 @@ three publishes and, with N processes, 3 x N decodes per message. Two savings he
   so the shortcut can only save work, never drop another process's message.
 - A batch for a room with no member in this process is dropped once decoded; most are,
   since a visitor's tabs are usually all on one process.
+- An emit to a single connection of this process (``to=sid``) is not published at all
+  (python-socketio publishes it, and every other process decodes it for nothing).
 
 Everything else (rooms, disconnects, callbacks, reconnects) is python-socketio's.
 Payloads must be JSON (no bytes): ``emit_many`` does not carry binary attachments.
@@ -40,6 +42,37 @@ class ChatRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         # How a message this process published ends: orjson writes keys in order and
         # without spaces, and host_id is written last.
         self._own_ending = f'"host_id":"{self.host_id}"}}'.encode()
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """python-socketio's emit, except that an emit to one connection of this process
+        (``to=sid``: the ``session`` on connect) is delivered here without a publish: a
+        sid's room holds that connection only, and it is here."""
+        target = to or room
+        if isinstance(target, str) and self._is_local_sid(target, namespace or "/"):
+            kwargs["ignore_queue"] = True
+        await super().emit(
+            event,
+            data,
+            namespace=namespace,
+            room=room,
+            skip_sid=skip_sid,
+            callback=callback,
+            to=to,
+            **kwargs,
+        )
+
+    def _is_local_sid(self, sid: str, namespace: str) -> bool:
+        return bool(self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace))
 
     async def emit_many(
         self, events: Sequence[tuple[str, dict[str, Any]]], *, namespace: str, room: str
