@@ -30,7 +30,9 @@ import socketio
 
 from chatserver.realtime import jsonlib
 
-# The pub/sub method name of a batch; older processes ignore methods they do not know.
+# The pub/sub method name of a batch. A process of an older version ignores methods it
+# does not know, so its tabs would miss these events (until they resync by seq): run
+# one version on all processes.
 EMIT_BATCH = "emit_batch"
 
 
