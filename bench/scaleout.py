@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -180,15 +181,15 @@ def run(cfg: argparse.Namespace, report: dict[str, Any]) -> None:
                     best[processes] = result
     one, two = best[1], best[2]
     ratio = round(two["round_trips_per_s"] / one["round_trips_per_s"], 3)
+    per_round = [round(b / a, 3) for a, b in zip(all_rounds[1], all_rounds[2], strict=True) if a]
     report["scale_out"] = {
         "one_process": {**one, "round_trips_per_s_all_rounds": all_rounds[1]},
         "two_processes": {**two, "round_trips_per_s_all_rounds": all_rounds[2]},
         "ratio": ratio,
         # Each round's two setups ran back to back, so load that came and went on the
         # machine disturbs these less than the best-of figures above.
-        "ratio_per_round": [
-            round(b / a, 3) for a, b in zip(all_rounds[1], all_rounds[2], strict=True) if a
-        ],
+        "ratio_per_round": per_round,
+        "ratio_median_of_rounds": statistics.median(per_round) if per_round else None,
         "target": SCALE_TARGET,
         "met": ratio >= SCALE_TARGET,
         "ratio_from_cpu_costs": ratio_from_cpu_costs(one, two),
