@@ -1,7 +1,7 @@
 """Scale-out phase of the load benchmark: one chatserver process on Redis against two
 processes sharing that Redis, with the same visitor load, in one run.
 
-    .venv/bin/python bench/load.py --scale-out            # ~35 s
+    .venv/bin/python bench/load.py --scale-out            # ~60 s (2 rounds)
     .venv/bin/python bench/load.py --scale-out --quick    # smoke run
 
 A private ``redis-server`` (AOF on, ``appendfsync everysec``, as README recommends) is
