@@ -84,6 +84,7 @@ def throughput(
                 *("roundtrips", "--url", server.url, "--server-pid", str(server.pid)),
                 *("--visitors", str(cfg.visitors), "--warmup", str(cfg.warmup)),
                 *("--duration", str(cfg.duration), "--visit-length", str(cfg.visit_length)),
+                *("--client", cfg.client),
             ],
             cfg.warmup + cfg.duration,
         )
@@ -101,6 +102,7 @@ def idle_memory(tag: str, kind: str, cfg: argparse.Namespace, *, deflate: bool) 
             [
                 *("idle", "--url", server.url, "--server-pid", str(server.pid)),
                 *("--warm", str(cfg.warm), "--idle", str(cfg.idle)),
+                *("--client", cfg.client),
             ],
             budget_s=30.0,
         )
@@ -228,6 +230,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="instead: one chatserver process on Redis against two (bench/scaleout.py)",
     )
     parser.add_argument(
+        "--client",
+        choices=("lean", "socketio"),
+        default="lean",
+        help="visitor client: lean (bench/lean_client.py) or socketio.AsyncClient",
+    )
+    parser.add_argument(
         "--echo-deflate",
         choices=("match", "on", "off"),
         default="match",
@@ -266,7 +274,8 @@ def main() -> int:
             "quick": cfg.quick,
             "full_server": cfg.full_server,
             "visit_length": cfg.visit_length,
-            "client_processes": 1,
+            "client": cfg.client,
+            "client_processes": 2 if cfg.scale_out else 1,
             "deflate_offered_window_bits": 15,
         },
     }

@@ -1,10 +1,12 @@
 """Virtual visitors: the client side of the load benchmark, run as its own process.
 
-Each visitor is one ``socketio.AsyncClient`` that connects the way the widget in a
-browser does (websocket transport only, permessage-deflate offered), waits for
-``session``, then either talks in a closed loop or sits idle. The process prints one
-JSON object to stdout; progress goes to stderr. bench/load.py starts it; it can also be
-run by hand against a running server:
+Each visitor connects the way the widget in a browser does (websocket transport only,
+permessage-deflate offered), waits for ``session``, then either talks in a closed loop
+or sits idle. By default a visitor is a lean client (bench/lean_client.py) that speaks
+the protocol itself at a fraction of the CPU; ``--client socketio`` uses
+``socketio.AsyncClient`` instead, as the first versions of this benchmark did. The
+process prints one JSON object to stdout; progress goes to stderr. bench/load.py starts
+it; it can also be run by hand against a running server:
 
     python bench/visitors.py roundtrips --url http://127.0.0.1:8765 --server-pid PID
     python bench/visitors.py idle --url http://127.0.0.1:8765 --server-pid PID
@@ -30,10 +32,12 @@ from typing import Any
 
 import procstat
 import socketio
+from lean_client import LeanVisitor, ProtocolError
 
 NAMESPACE = "/visitor"
 # Browsers offer permessage-deflate with a 15-bit window; python-engineio hands these
-# options to aiohttp's ws_connect, so this client negotiates the same as the widget.
+# options to aiohttp's ws_connect, so this client negotiates the same as the widget
+# (the lean client makes the same offer in its own handshake).
 DEFLATE = {"compress": 15}
 # A live reply should take milliseconds; 10 s is the point where a visitor gives up.
 TIMEOUT_S = 10.0
@@ -70,8 +74,8 @@ class AckError(Exception):
     """The server acked a message with ``ok: false``; the args carry its error code."""
 
 
-class Visitor:
-    """One connected widget: sends messages, collects bot replies pushed to it."""
+class SocketIOVisitor:
+    """One connected widget on ``socketio.AsyncClient`` (``--client socketio``)."""
 
     def __init__(self, url: str, *, deflate: bool) -> None:
         self.url = url
@@ -102,6 +106,10 @@ class Visitor:
             await self._session.wait()
 
     @property
+    def connected(self) -> bool:
+        return bool(self.client.connected)
+
+    @property
     def deflate_window(self) -> int:
         """Window bits the server accepted for permessage-deflate; 0 if it declined."""
         ws = getattr(self.client.eio, "ws", None)
@@ -126,12 +134,62 @@ class Visitor:
                 return
         raise AckError("no_fresh_reply")
 
+    async def keep_alive(self) -> None:
+        """The client's own tasks answer pings."""
+
     async def close(self) -> None:
         await self.client.disconnect()
 
 
+class LeanWidget:
+    """One connected widget on bench/lean_client.py (``--client lean``, the default)."""
+
+    def __init__(self, url: str, *, deflate: bool) -> None:
+        self._lean = LeanVisitor(url, deflate=deflate)
+
+    @property
+    def connected(self) -> bool:
+        return self._lean.connected
+
+    @property
+    def deflate_window(self) -> int:
+        return self._lean.deflate_window
+
+    async def connect(self) -> None:
+        await self._lean.connect({"locale": "ru"}, TIMEOUT_S)
+
+    async def round_trip(self, text: str, client_id: str) -> None:
+        async with asyncio.timeout(TIMEOUT_S):
+            ack = await self._lean.round_trip(text, client_id)
+        if not ack.get("ok"):
+            error = ack.get("error")
+            raise AckError(error.get("code") if isinstance(error, dict) else repr(ack)[:60])
+
+    async def keep_alive(self) -> None:
+        await self._lean.keep_alive()
+
+    async def close(self) -> None:
+        await self._lean.close()
+
+
+Visitor = SocketIOVisitor | LeanWidget
+
+
+class Clients:
+    """Makes visitors of the chosen kind."""
+
+    def __init__(self, url: str, kind: str, *, deflate: bool) -> None:
+        self.url, self.kind, self.deflate = url, kind, deflate
+
+    def new(self) -> Visitor:
+        if self.kind == "socketio":
+            return SocketIOVisitor(self.url, deflate=self.deflate)
+        return LeanWidget(self.url, deflate=self.deflate)
+
+
 def error_kind(exc: BaseException) -> str:
-    return f"{type(exc).__name__}:{exc}"[:80] if isinstance(exc, AckError) else type(exc).__name__
+    detailed = isinstance(exc, AckError | ProtocolError)
+    return f"{type(exc).__name__}:{exc}"[:80] if detailed else type(exc).__name__
 
 
 async def gather_limited(
@@ -151,10 +209,18 @@ async def gather_limited(
     return await asyncio.gather(*(run(f) for f in factories))
 
 
-async def connect_all(
-    url: str, count: int, *, deflate: bool, errors: Counter[str]
-) -> list[Visitor]:
-    visitors = [Visitor(url, deflate=deflate) for _ in range(count)]
+# What a failed connect or round trip may raise, by client kind; counted by kind.
+CLIENT_ERRORS = (
+    TimeoutError,
+    AckError,
+    ProtocolError,
+    ConnectionError,
+    socketio.exceptions.SocketIOError,
+)
+
+
+async def connect_all(clients: Clients, count: int, *, errors: Counter[str]) -> list[Visitor]:
+    visitors = [clients.new() for _ in range(count)]
     results = await gather_limited((v.connect for v in visitors), CONNECT_CONCURRENCY)
     connected = []
     for visitor, exc in zip(visitors, results, strict=True):
@@ -183,27 +249,30 @@ def percentile_ms(sorted_s: list[float], pct: float) -> float | None:
 
 @dataclass(slots=True)
 class Sample:
-    """CPU seconds used so far by the server and by this process, at a moment."""
+    """CPU seconds used so far by the server, by this process and by the watched
+    processes (``--watch``), at a moment."""
 
     server_cpu: float
     client_cpu: float
     machine_busy: float
     at: float
+    watched: dict[str, float]
 
     @classmethod
-    def take(cls, server_pid: int) -> Sample:
+    def take(cls, server_pid: int, watch: dict[str, int]) -> Sample:
         return cls(
             procstat.cpu_seconds(server_pid),
             time.process_time(),
             procstat.machine_busy_seconds(),
             time.perf_counter(),
+            {name: procstat.cpu_seconds(pid) for name, pid in watch.items()},
         )
 
 
 async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
-    deflate = not args.no_deflate
-    first = await connect_all(args.url, args.visitors, deflate=deflate, errors=errors)
+    clients = Clients(args.url, args.client, deflate=not args.no_deflate)
+    first = await connect_all(clients, args.visitors, errors=errors)
     log(f"{len(first)}/{args.visitors} visitors connected to {args.url}")
     # Slot i holds virtual visitor i's current connection, so all can be closed at the end.
     current: list[Visitor | None] = list(first)
@@ -212,11 +281,11 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     stop_at = time.monotonic() + args.warmup + args.duration
 
     async def next_visitor(index: int) -> Visitor | None:
-        visitor = Visitor(args.url, deflate=deflate)
+        visitor = clients.new()
         current[index] = visitor
         try:
             await visitor.connect()
-        except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
+        except CLIENT_ERRORS as exc:
             errors[f"connect:{error_kind(exc)}"] += 1
             await visitor.close()
             current[index] = None
@@ -234,7 +303,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             # client.call) can drop a cancel that lands as its future completes.
             if time.monotonic() >= stop_at:
                 return
-            if visitor is None or not visitor.client.connected:
+            if visitor is None or not visitor.connected:
                 visitor, asked = await next_visitor(index), 0
                 continue
             started = time.perf_counter()
@@ -242,7 +311,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             asked += 1
             try:
                 await visitor.round_trip(question, f"bench-{index}-{asked}")
-            except (TimeoutError, AckError, socketio.exceptions.SocketIOError) as exc:
+            except CLIENT_ERRORS as exc:
                 errors[error_kind(exc)] += 1
             else:
                 if counters["window_open"]:
@@ -253,10 +322,11 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
     tasks = [asyncio.create_task(talk(i)) for i in range(len(current))]
     await asyncio.sleep(args.warmup)
     counters["window_open"] = 1
-    begin = Sample.take(args.server_pid)
+    watch = dict(args.watch)
+    begin = Sample.take(args.server_pid, watch)
     await asyncio.sleep(args.duration)
     counters["window_open"] = 0
-    end = Sample.take(args.server_pid)
+    end = Sample.take(args.server_pid, watch)
     # Round trips still in flight would finish outside the window; they are not counted.
     for task in tasks:
         task.cancel()
@@ -268,7 +338,7 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
             errors[f"crashed:{error_kind(crash)}"] += 1
     server_rss = procstat.rss_kib(args.server_pid)
     still = [v for v in current if v is not None]
-    deflate_bits = sorted({v.deflate_window for v in still if v.client.connected})
+    deflate_bits = sorted({v.deflate_window for v in still if v.connected})
     await close_all(still)
 
     elapsed = end.at - begin.at
@@ -290,6 +360,11 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
         "client_cpu_pct": round(100 * client_cpu / elapsed, 1),
         # Anything else running on the machine meanwhile; above ~20 the numbers are noisy.
         "other_cpu_pct": round(100 * max(other_cpu, 0.0) / elapsed, 1),
+        "machine_busy_pct": round(100 * (end.machine_busy - begin.machine_busy) / elapsed, 1),
+        "watched_cpu_pct": {
+            name: round(100 * (end.watched[name] - begin.watched[name]) / elapsed, 1)
+            for name in watch
+        },
         "server_cpu_ms_per_round_trip": round(1000 * server_cpu / count, 3) if count else None,
         "server_rss_kib": server_rss,
         "deflate_window_bits": deflate_bits,
@@ -298,8 +373,8 @@ async def roundtrips(args: argparse.Namespace) -> dict[str, Any]:
 
 async def idle(args: argparse.Namespace) -> dict[str, Any]:
     errors: Counter[str] = Counter()
-    deflate = not args.no_deflate
-    warm = await connect_all(args.url, args.warm, deflate=deflate, errors=errors)
+    clients = Clients(args.url, args.client, deflate=not args.no_deflate)
+    warm = await connect_all(clients, args.warm, errors=errors)
     # One round trip each, so everything a talking visitor needs (FAQ index, compressor
     # contexts both ways, store connections) exists before the baseline is read.
     warmed = await gather_limited(
@@ -312,11 +387,16 @@ async def idle(args: argparse.Namespace) -> dict[str, Any]:
     before = await procstat.settled_rss_kib(args.server_pid)
     log(f"{len(warm)} warm visitors; server RSS {before} KiB; connecting {args.idle} idle")
     started = time.perf_counter()
-    idlers = await connect_all(args.url, args.idle, deflate=deflate, errors=errors)
+    idlers = await connect_all(clients, args.idle, errors=errors)
+    # Lean visitors read frames only when asked; idle ones must still answer pings.
+    keepers = [asyncio.create_task(v.keep_alive()) for v in warm + idlers]
     connect_s = time.perf_counter() - started
     after = await procstat.settled_rss_kib(args.server_pid)
     log(f"{len(idlers)} idle visitors in {connect_s:.1f} s; server RSS {after} KiB")
     await close_all(warm + idlers)
+    for keeper in keepers:
+        keeper.cancel()
+    await asyncio.gather(*keepers, return_exceptions=True)
     return {
         "warm_visitors": len(warm),
         "idle_visitors": len(idlers),
@@ -337,6 +417,13 @@ def raise_fd_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def watched_pid(text: str) -> tuple[str, int]:
+    name, _, pid = text.partition("=")
+    if not name or not pid.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=PID, got {text!r}")
+    return name, int(pid)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Virtual visitors for bench/load.py.")
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -345,7 +432,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.add_argument("--url", required=True)
         p.add_argument("--server-pid", type=int, required=True)
         p.add_argument("--no-deflate", action="store_true", help="do not offer deflate")
+        p.add_argument(
+            "--client",
+            choices=("lean", "socketio"),
+            default="lean",
+            help="lean: bench/lean_client.py (default); socketio: socketio.AsyncClient",
+        )
     rt = sub.choices["roundtrips"]
+    rt.add_argument(
+        "--watch",
+        type=watched_pid,
+        action="append",
+        default=[],
+        metavar="NAME=PID",
+        help="also report this process's CPU over the measured window (repeatable)",
+    )
     rt.add_argument("--visitors", type=int, default=50)
     rt.add_argument("--warmup", type=float, default=2.0)
     rt.add_argument("--duration", type=float, default=10.0)

@@ -177,31 +177,34 @@ class ChatService:
             # not another "I don't know".
             if turn.handoff not in (HandoffReason.ASKED_IN_WORDS, HandoffReason.BOT_MISSES):
                 drafts.append(bot.reply(decision, conversation.locale, self.options.bot_name))
-        result = await self.store.append_messages(conversation.id, drafts, now=now)
+        # The new miss count is written with the messages: one atomic write per bot turn.
+        misses = (
+            turn.misses if turn is not None and turn.misses != conversation.bot_misses else None
+        )
+        result = await self.store.append_messages(
+            conversation.id, drafts, now=now, bot_misses=misses
+        )
         if not result.created:
             return result.messages[0]
         visitor_id = identity.visitor_id
-        if opened:
-            await self.notifier.to_visitor(visitor_id, "conversation", conversation.to_wire())
         # Every connection of the visitor (each tab, the sender's included) gets every
         # message; clients merge by seq, so the sender's copy of its own ack is harmless.
-        for message in result.messages:
-            await self.notifier.to_visitor(visitor_id, "message", message.to_wire())
+        announced = [("message", message.to_wire()) for message in result.messages]
+        if opened:
+            announced.insert(0, ("conversation", conversation.to_wire()))
+        await self.notifier.to_visitor_many(visitor_id, announced)
         if conversation.state is ConversationState.ASSIGNED and conversation.agent_username:
             await self.notifier.to_agent(
                 conversation.agent_username, "message", result.messages[0].to_wire()
             )
-        if turn is not None:
-            if turn.misses != conversation.bot_misses:
-                await self.store.set_bot_misses(conversation.id, turn.misses)
-            if turn.handoff is not None:
-                context = handoff_entry or await self._topic(conversation)
-                await self.routing.start_handoff(
-                    conversation,
-                    department=context.department if context else None,
-                    priority=context.priority if context else 0,
-                    reason=turn.handoff.value,
-                )
+        if turn is not None and turn.handoff is not None:
+            context = handoff_entry or await self._topic(conversation)
+            await self.routing.start_handoff(
+                conversation,
+                department=context.department if context else None,
+                priority=context.priority if context else 0,
+                reason=turn.handoff.value,
+            )
         return result.messages[0]
 
     async def request_handoff(

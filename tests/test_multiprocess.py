@@ -208,6 +208,27 @@ async def test_visitor_on_one_process_agent_on_the_other(cluster: Callable[..., 
     await visitor.wait_for("conversation", lambda x: x["state"] == "closed")
 
 
+async def test_tabs_on_two_processes_get_every_event_once_in_order(
+    cluster: Callable[..., Cluster],
+) -> None:
+    # The conversation and both messages of a bot turn travel as one batched publish
+    # (realtime/redis_manager.py); the sending process skips its own copy unread.
+    c = await opened(cluster())
+    a, b = await c.start(), await c.start()
+    here = await c.visitor(a)
+    session = await here.wait_for("session")
+    there = await c.visitor(b, {"locale": "ru", "token": session["token"]})
+    for i in range(4):
+        await here.send(f"где мой заказ? {i}", f"tab-{i}")
+    for tab in (here, there):
+        await tab.wait_for("message", lambda m: m["seq"] == 8 and m["author"]["kind"] == "bot")
+        # A copy that came twice would be among these: pub/sub keeps the order of
+        # publishes, and the last turn arrived after all of them.
+        kinds = [name for name, _ in tab.received if name in ("conversation", "message")]
+        assert kinds == ["conversation"] + ["message"] * 8
+        assert [m["seq"] for m in tab.events("message")] == list(range(1, 9))
+
+
 async def test_least_busy_and_capacity_hold_across_processes(
     cluster: Callable[..., Cluster],
 ) -> None:

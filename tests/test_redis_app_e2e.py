@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from pathlib import Path
 
@@ -92,3 +94,27 @@ async def test_sign_in_limits_are_shared_by_every_process(
     finally:
         await admin.aclose()
     assert keys  # the buckets live under the deployment's prefix
+
+
+async def test_one_publish_per_visitor_message_and_none_for_the_session(
+    start_server: StartServer, tmp_path: Path, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    # What other processes hear of a visitor: the session (an emit to one connection of
+    # this process) not at all; a message with its bot reply as one batch.
+    listener = aioredis.from_url(redis_server.url)
+    pubsub = listener.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(f"{redis_prefix}socketio")
+    server = await start_server(redis_settings(tmp_path, redis_server, redis_prefix))
+    visitor = VisitorClient(str(server.make_url("")).rstrip("/"))
+    try:
+        await visitor.connect({"locale": "ru"})
+        await visitor.ask("Сколько идёт доставка?")
+        async with asyncio.timeout(5):
+            heard = await anext(pubsub.listen())
+        message = json.loads(heard["data"])
+        assert message["method"] == "emit_batch"
+        assert [event for event, _ in message["events"]] == ["conversation", "message", "message"]
+    finally:
+        await visitor.close()
+        await pubsub.aclose()
+        await listener.aclose()

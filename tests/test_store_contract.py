@@ -21,7 +21,7 @@ from chatserver.core.models import (
     Suggestion,
     Visitor,
 )
-from chatserver.errors import ConflictError, NotFoundError
+from chatserver.errors import ConflictError, NotFoundError, StoreError
 from chatserver.ids import new_id
 from chatserver.store.base import Deadline, Store, Workload
 from chatserver.store.redis import RedisStore
@@ -218,6 +218,28 @@ async def test_client_id_makes_append_idempotent(store: Store) -> None:
     other = await new_conversation(store)
     elsewhere = await store.append_messages(other.id, [draft("hello", "c1")], now=3.0)
     assert elsewhere.created
+
+
+async def test_bot_misses_are_written_with_the_messages(store: Store) -> None:
+    conversation = await new_conversation(store)
+    await store.append_messages(conversation.id, [draft("a", "c1")], now=1.0, bot_misses=1)
+    stored = await store.get_conversation(conversation.id)
+    assert stored is not None and stored.bot_misses == 1
+    # a retry stores nothing, the count included
+    again = await store.append_messages(conversation.id, [draft("a", "c1")], now=2.0, bot_misses=2)
+    assert not again.created
+    stored = await store.get_conversation(conversation.id)
+    assert stored is not None and stored.bot_misses == 1
+    # a refused batch writes nothing either
+    with pytest.raises(StoreError):
+        await store.append_messages(
+            conversation.id, [draft("b", "c2"), draft("c", "c1")], now=3.0, bot_misses=3
+        )
+    stored = await store.get_conversation(conversation.id)
+    assert stored is not None and stored.bot_misses == 1
+    # without the argument the count is left as it is
+    await store.append_messages(conversation.id, [draft("d")], now=4.0)
+    assert (await store.get_open_conversation(conversation.visitor_id)) == stored
 
 
 async def test_get_messages_pages(store: Store) -> None:

@@ -266,14 +266,21 @@ class Store(Protocol):
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
-        self, conversation_id: str, drafts: Sequence[MessageDraft], *, now: float
+        self,
+        conversation_id: str,
+        drafts: Sequence[MessageDraft],
+        *,
+        now: float,
+        bot_misses: int | None = None,
     ) -> AppendResult:
         """Store ``drafts`` in order with the next sequence numbers, atomically.
 
         Sequence numbers start at 1 and never repeat or skip within a conversation. If the
         first draft carries a ``client_id`` already stored in this conversation, nothing is
         stored and the earlier message is returned (idempotent retries). Raises
-        NotFoundError for an unknown conversation.
+        NotFoundError for an unknown conversation. ``bot_misses``, when given, becomes the
+        conversation's count of bot misses in the same atomic step (a bot turn is one
+        write), and only if the drafts are stored.
         """
 
     async def get_messages(

@@ -701,7 +701,12 @@ class SqliteStore:
     # messages -------------------------------------------------------------------------
 
     async def append_messages(
-        self, conversation_id: str, drafts: Sequence[MessageDraft], *, now: float
+        self,
+        conversation_id: str,
+        drafts: Sequence[MessageDraft],
+        *,
+        now: float,
+        bot_misses: int | None = None,
     ) -> AppendResult:
         def op(db: sqlite3.Connection) -> AppendResult:
             if (
@@ -745,6 +750,11 @@ class SqliteStore:
                 f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_message_row(m) for m in stored],
             )
+            if bot_misses is not None:
+                db.execute(
+                    "UPDATE conversations SET bot_misses = ? WHERE id = ?",
+                    (bot_misses, conversation_id),
+                )
             return AppendResult(tuple(stored), created=True)
 
         return await self._write(op)

@@ -35,6 +35,7 @@ from chatserver.presence_redis import RedisPresence
 from chatserver.realtime.agent import AgentNamespace
 from chatserver.realtime.notifier import SocketNotifier
 from chatserver.realtime.origins import OriginPolicy
+from chatserver.realtime.redis_manager import ChatRedisManager
 from chatserver.realtime.server import ChatSocketServer
 from chatserver.realtime.visitor import VisitorNamespace
 from chatserver.retention import run_retention
@@ -55,11 +56,12 @@ MAX_SOCKET_PACKET_BYTES = 64 * 1024
 
 def build_client_manager(settings: Settings) -> socketio.AsyncManager | None:
     """On Redis, emits travel through Redis pub/sub, so that an event for a room reaches
-    its sockets on every process (python-socketio's AsyncRedisManager; its listener
-    reconnects by itself with a backoff capped at 60 s, and a publish retries once)."""
+    its sockets on every process (python-socketio's AsyncRedisManager, with batched
+    publishes: realtime/redis_manager.py; its listener reconnects by itself with a
+    backoff capped at 60 s, and a publish retries once)."""
     if settings.storage.backend != "redis":
         return None  # the default: rooms in this process only
-    return socketio.AsyncRedisManager(
+    return ChatRedisManager(
         settings.storage.redis_url, channel=f"{settings.storage.redis_prefix}socketio"
     )
 
