@@ -46,7 +46,7 @@ import numpy as np
 
 from chatserver.core import text
 from chatserver.core.faq_scores import ScoreTable, Scoring
-from chatserver.core.intents import HANDOFF_PHRASES, HandoffDetector
+from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector
 from chatserver.core.models import LOCALES
 from chatserver.errors import ConfigError
 
@@ -95,6 +95,7 @@ MIN_ENTRIES_FOR_COMMON = 4
 # are dropped before the costlier precision step (they could only be NoMatch.best).
 PRUNE_SHARE = 0.5
 _ROUNDING = 0.1  # scores are rounded to 0.1: prune that much later
+_CONCEPTS = HandoffConcepts()  # built-in word lists only: shared by every index
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +369,7 @@ class FaqIndex:
         query = self._parse(question)
         if query is None:
             return NoMatch()
-        handoff = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        handoff = self._handoff_score(question, query)
         if handoff > 0:
             return HandoffRequest(round(handoff, 1))
         preferred = self._preferred_locale(question, query, locale)
@@ -389,7 +390,7 @@ class FaqIndex:
         query = self._parse(question)
         if query is None:
             return Explanation(decision, (), "native", None, 0.0, {}, ())
-        handoff = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        handoff = self._handoff_score(question, query)
         preferred = self._preferred_locale(question, query, locale)
         terms = tuple(
             TermMatch(
@@ -410,6 +411,15 @@ class FaqIndex:
         )
 
     # --- internals ------------------------------------------------------------------
+
+    def _handoff_score(self, question: str, query: _Query) -> float:
+        """How surely ``question`` asks for a person: a phrase (built-in or the admin's)
+        or a combination of concepts (``intents``), whichever is surer."""
+        phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        if phrase >= 100.0:
+            return phrase
+        english = text.detect_locale(question) == "en" and query.script == "native"
+        return max(phrase, _CONCEPTS.score(text.words(question), english))
 
     def _parse(self, question: str) -> _Query | None:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
