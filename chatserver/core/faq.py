@@ -48,6 +48,7 @@ from chatserver.core import text
 from chatserver.core.faq_scores import ScoreTable, Scoring
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector
 from chatserver.core.models import LOCALES
+from chatserver.core.synonyms import KEY_MATCH, SYNONYM_SIMILARITY, Synonyms, merge
 from chatserver.errors import ConfigError
 
 MAX_QUESTION_CHARS = 500  # a chat message longer than this is not an FAQ question
@@ -244,6 +245,7 @@ class FaqIndex:
     _table: ScoreTable = field(repr=False)  # the same, as arrays for _rank
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
+    _synonyms: Synonyms = field(repr=False)
 
     @classmethod
     def build(
@@ -251,9 +253,11 @@ class FaqIndex:
         entries: Sequence[FaqEntry],
         settings: MatchSettings | None = None,
         handoff_phrases: Mapping[str, Sequence[str]] | None = None,
+        synonyms: Mapping[str, Sequence[str]] | None = None,
     ) -> FaqIndex:
         """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
-        list of requests for a person (``intents.HANDOFF_PHRASES``)."""
+        list of requests for a person (``intents.HANDOFF_PHRASES``), ``synonyms``
+        (locale -> comma-separated groups) the built-in synonym table."""
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
             if entry.id in by_id:
@@ -355,6 +359,7 @@ class FaqIndex:
             ),
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
+            _synonyms=Synonyms(merge(synonyms)),
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -446,6 +451,19 @@ class FaqIndex:
                 best, best_known = query, _strong(query)
         return best
 
+    def _with_synonyms(self, term: str, found: dict[int, float]) -> dict[int, float]:
+        """``found`` plus the FAQ terms that a synonym of ``term`` matches (weaker)."""
+        mates = self._synonyms.mates(term)
+        if not mates:
+            return found
+        out = dict(found)  # ``found`` is the vocabulary's shared cache entry
+        for mate, key_sim in mates.items():
+            for tid, sim in self._vocab.matches(mate).items():
+                value = SYNONYM_SIMILARITY * key_sim * sim
+                if sim >= KEY_MATCH and value > out.get(tid, 0.0):
+                    out[tid] = value
+        return out
+
     def _query(self, words: list[str], script: str) -> _Query | None:
         query_terms: list[str] = []
         matches: list[dict[int, float]] = []
@@ -453,7 +471,7 @@ class FaqIndex:
             term = text.stem(word)
             if term in query_terms:
                 continue
-            found = self._vocab.matches(term)
+            found = self._with_synonyms(term, self._vocab.matches(term))
             if not found and text.is_filler_typo(word):
                 continue
             query_terms.append(term)
