@@ -87,10 +87,6 @@ CONFIDENT_LEAD = 20.0
 # weaker: "payment options" offers the failed-payment entry (44) and the payment methods
 # one (28), which share its one known word.
 RIVAL_SLACK = 10.0
-# A product name the FAQ never uses ("does the TV come with a warranty?") is a shop
-# word, not a sign of another topic: it weighs like a term every entry has (ln 2, the
-# smoothed IDF floor) and is not unknown. ``synonyms.NEUTRAL`` lists them.
-NEUTRAL_WEIGHT = math.log(2.0)
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
@@ -471,7 +467,6 @@ class FaqIndex:
     def _query(self, words: list[str], script: str) -> _Query | None:
         query_terms: list[str] = []
         matches: list[dict[int, float]] = []
-        neutrals: list[bool] = []
         for word in words:
             term = text.stem(word)
             if term in query_terms:
@@ -481,7 +476,6 @@ class FaqIndex:
                 continue
             query_terms.append(term)
             matches.append(found)
-            neutrals.append(not found and self._synonyms.is_neutral(term))
             if len(query_terms) >= MAX_QUESTION_TERMS:
                 break
         if not query_terms:
@@ -500,10 +494,7 @@ class FaqIndex:
             term_weights: list[float] = []
             unknown_weight = 0.0
             unknown_count = 0
-            for found, neutral in zip(matches, neutrals, strict=True):
-                if neutral:  # a product the FAQ does not name: in scope, little weight
-                    term_weights.append(NEUTRAL_WEIGHT)
-                    continue
+            for found in matches:
                 best: float | None = None
                 in_scope = False
                 for t in found:

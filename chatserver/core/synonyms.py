@@ -102,31 +102,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-# Goods a shop sells, per language: a question naming one that the FAQ does not is
-# still about the shop ("можна взяти телевізор в кредит?"), so such a word is neutral
-# (``faq.NEUTRAL_WEIGHT``) instead of unknown. Admins' synonyms do not extend this.
-NEUTRAL: dict[str, str] = {
-    "ru": "телефон смартфон айфон ноутбук ноут компьютер планшет телевизор телек наушники "
-    "зарядка зарядку чехол кабель мышка мышь клавиатура монитор приставка плейстейшн "
-    "консоль камера фотоаппарат часы колонка пылесос холодильник техника товар товары "
-    "устройство гаджет роутер принтер",
-    "uk": "телефон смартфон айфон ноутбук ноут компютер планшет телевізор навушники "
-    "зарядка зарядку чохол кабель мишка миша клавіатура монітор приставка плейстейшн "
-    "консоль камера фотоапарат годинник колонка пилосос холодильник техніка товар "
-    "товари пристрій гаджет роутер принтер",
-    "en": "phone smartphone iphone laptop notebook computer pc tablet ipad tv television "
-    "headphones earbuds charger cable case mouse keyboard monitor console playstation "
-    "xbox camera watch speaker vacuum fridge device gadget router printer item items",
-}
-
-
 class Synonyms:
     """The groups of one FAQ, as stems; tells which stems stand in for a question's."""
 
-    __slots__ = ("_groups", "_neutral", "_vocab")
+    __slots__ = ("_groups", "_vocab")
 
     def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
-        self._neutral = text.Vocabulary(_stems(w for ws in NEUTRAL.values() for w in ws.split()))
         members: dict[str, set[int]] = {}  # stem -> the groups it is in
         stems: list[tuple[str, ...]] = []
         for items in groups.values():
@@ -145,10 +126,6 @@ class Synonyms:
             )
             for t in self._vocab.terms
         )
-
-    def is_neutral(self, term: str) -> bool:
-        """Whether ``term`` names goods (``NEUTRAL``), typos tolerated."""
-        return any(sim >= KEY_MATCH for sim in self._neutral.matches(term).values())
 
     def mates(self, term: str) -> dict[str, float]:
         """Stem -> similarity for the words that stand in for ``term`` (none: {})."""
