@@ -182,6 +182,8 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         ("можно заказать на другого человека?", False, False),
         ("сколько человек работает в магазине", False, False),
         ("ты бот?", False, False),
+        ("хочу работать у вас менеджером", False, False),
+        ("i want to become an agent", True, False),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:

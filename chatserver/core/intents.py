@@ -28,7 +28,8 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
 ``person`` with ``reach``, ``live`` with ``staff`` or ``person``, or ``person`` with
-``want`` next to a mention of the bot ("можно человека, а не бота"). English puts the
+``want`` next to a mention of the bot ("можно человека, а не бота"), unless the wish
+is a job ("хочу работать у вас менеджером"). English puts the
 verb first ("talk to a manager"), so there the verb must precede the person: "does
 your staff speak English?" is a question about the shop. A person alone ("оператор")
 is the single-word rule above. "Does your staff work on weekends" has no verb of
@@ -162,6 +163,12 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "хочу потрібен потрібна потрібно треба можна прошу",
         "en": "want need",
     },
+    # Wanting to *become* staff is a job question, not a request for one.
+    "job": {
+        "ru": "работать работа вакансия вакансии стать устроиться резюме",
+        "uk": "працювати робота вакансія вакансії стати влаштуватися резюме",
+        "en": "job work hiring career vacancy become",
+    },
     "bot": {
         "ru": "бот бота ботом робот",
         "uk": "бот бота ботом робот",
@@ -278,6 +285,8 @@ class HandoffConcepts:
         if "bot" in found:
             pairs.append(("person", "want"))
         for who, verb in pairs:
+            if verb == "want" and "job" in found:
+                continue  # "хочу работать у вас менеджером"
             if who in found and verb in found:
                 _, last, sim = found[who]
                 verb_first, _, verb_sim = found[verb]
