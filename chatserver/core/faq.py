@@ -20,6 +20,10 @@ How a question is scored against an entry (``text.py`` explains the normalizatio
 * score = 100 x weighted harmonic mean of the two (``RECALL_WEIGHT``), minus
   ``foreign_penalty`` for an entry in another language than the question's.
 
+A question word in a group of ``synonyms.py`` (built-in per language, extended by the
+FAQ files' ``synonyms:``) also meets the FAQ terms its group mates meet, at
+``SYNONYM_SIMILARITY``: "позвонить" finds the entry that says "телефон".
+
 Keywords act as phrasings worth ``KEYWORD_FACTOR`` of a real one, so "промокод" alone
 finds the promo-code entry. Two guards run on top of the score: a question mostly made
 of words the FAQ never uses gets ``NoMatch`` ("забыл пароль от wi-fi дома" is not the
