@@ -79,7 +79,9 @@ def build_index(directory: Path = EVAL_DIR / "faq") -> FaqIndex:
     result = load_faq_dir(directory)
     if result.problems:
         raise SystemExit("\n".join(str(p) for p in result.problems))
-    return FaqIndex.build(result.entries)
+    return FaqIndex.build(
+        result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
+    )
 
 
 def run(index: FaqIndex, cases: list[Case]) -> list[Outcome]:

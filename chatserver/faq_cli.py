@@ -33,7 +33,11 @@ def cmd_check(directory: Path, out: TextIO, *, strict: bool = False) -> int:
     if result.problems:
         print(_summary(result, f"{len(result.problems)} problem(s)"), file=out)
         return 1
-    warnings = lint(FaqIndex.build(result.entries, handoff_phrases=result.handoff_phrases))
+    warnings = lint(
+        FaqIndex.build(
+            result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
+        )
+    )
     for entry, message in warnings:
         print(f"{entry.source}: warning: {entry.id}: {message}", file=out)
     verdict = f"OK, {len(warnings)} warning(s)" if warnings else "OK"
@@ -57,7 +61,9 @@ def cmd_ask(
             print(problem, file=out)
         print(_summary(result, "fix the problems above first"), file=out)
         return 2
-    index = FaqIndex.build(result.entries, handoff_phrases=result.handoff_phrases)
+    index = FaqIndex.build(
+        result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
+    )
     decision = index.match(question, locale)
     if as_json:
         print(json.dumps(decision_to_json(decision), ensure_ascii=False), file=out)

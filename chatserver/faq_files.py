@@ -28,6 +28,12 @@ extend the built-in list in ``chatserver.core.intents`` and are matched the same
     handoff_phrases: [позовите старшего, хочу к живому консультанту]
 
 A one-word phrase counts only in a short message ("старший!"), a longer one anywhere.
+
+A file may also list synonym groups, words visitors use for what the entries say
+otherwise; they extend the built-in table in ``chatserver.core.synonyms``::
+
+    locale: ru
+    synonyms: [телевизор, телек, тв]     # or a list of groups, each "a, b, c"
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ MAX_ALIASES = 10  # enough to share a keyword list; far too few for an expansion
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
 SUFFIXES = (".yaml", ".yml")
 
-FILE_KEYS = ("locale", "category", "department", "entries", "handoff_phrases")
+FILE_KEYS = ("locale", "category", "department", "entries", "handoff_phrases", "synonyms")
 ENTRY_KEYS = (
     "id",
     "questions",
@@ -92,6 +98,7 @@ class LoadResult:
     problems: tuple[FaqProblem, ...]
     files: int
     handoff_phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale: groups
 
     @property
     def ok(self) -> bool:
@@ -140,6 +147,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
     problems: list[FaqProblem] = []
     first_seen: dict[str, FaqEntry] = {}
     phrases: dict[str, list[str]] = {}
+    synonyms: dict[str, list[str]] = {}
     for path in files:
         checker = _FileChecker(path)
         for entry, line in checker.load(max_file_bytes):
@@ -152,10 +160,13 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
         problems.extend(checker.problems)
         for locale, found in checker.handoff_phrases.items():
             phrases.setdefault(locale, []).extend(found)
+        for locale, found in checker.synonyms.items():
+            synonyms.setdefault(locale, []).extend(found)
     if not entries and not problems:
         problems.append(FaqProblem(str(directory), 0, "the FAQ files contain no entries"))
     handoff = {loc: tuple(dict.fromkeys(found)) for loc, found in phrases.items()}
-    return LoadResult(tuple(entries), tuple(problems), len(files), handoff)
+    groups = {loc: tuple(dict.fromkeys(found)) for loc, found in synonyms.items()}
+    return LoadResult(tuple(entries), tuple(problems), len(files), handoff, groups)
 
 
 class _FileChecker:
@@ -166,6 +177,7 @@ class _FileChecker:
         self._file = path
         self.problems: list[FaqProblem] = []
         self.handoff_phrases: dict[str, tuple[str, ...]] = {}
+        self.synonyms: dict[str, tuple[str, ...]] = {}
         self._constructor = SafeConstructor()
 
     def report(self, at: Node | int, message: str) -> None:
@@ -192,8 +204,13 @@ class _FileChecker:
                 self.report(phrases_node, "'handoff_phrases' is empty")
             elif phrases and locale is not None:
                 self.handoff_phrases[locale] = phrases
+        synonyms_node = top.get("synonyms")
+        if synonyms_node is not None:
+            groups = self._synonym_groups(synonyms_node)
+            if groups and locale is not None:
+                self.synonyms[locale] = groups
         if entries_node is None:
-            if phrases_node is None:
+            if phrases_node is None and synonyms_node is None:
                 self.report(root, "missing 'entries' (a list of questions and answers)")
             return
         if not isinstance(entries_node, SequenceNode):
@@ -309,6 +326,29 @@ class _FileChecker:
             return None
         return tuple(item for item in items if item is not None)
 
+    def _synonym_groups(self, node: Node) -> tuple[str, ...]:
+        """``synonyms``: a list of groups, each "a, b, c" or a list of words; a flat list
+        of words is one group. Groups as "a, b, c" strings; problems reported."""
+        if not isinstance(node, SequenceNode) or not node.value:
+            self.report(node, "'synonyms' must be a non-empty list of groups")
+            return ()
+        if all(isinstance(item, ScalarNode) and "," not in str(item.value) for item in node.value):
+            words = self._texts(node, "synonyms")
+            return (", ".join(words),) if words and len(words) > 1 else ()
+        groups: list[str] = []
+        for item in node.value:
+            words = (
+                self._texts(item, "synonyms group")
+                if isinstance(item, SequenceNode)
+                else tuple(w.strip() for w in (self._text(item, "synonyms group") or "").split(","))
+            )
+            words = tuple(w for w in words or () if w)
+            if len(words) < 2:
+                self.report(item, "a synonyms group needs at least two words")
+                continue
+            groups.append(", ".join(words))
+        return tuple(groups)
+
     def _entry(
         self, node: Node, locale: str | None, category: str, department: str | None
     ) -> FaqEntry | None:
@@ -408,7 +448,9 @@ class FaqLibrary:
         problems = result.problems
         if not problems:
             try:
-                index = FaqIndex.build(result.entries, self._settings, result.handoff_phrases)
+                index = FaqIndex.build(
+                    result.entries, self._settings, result.handoff_phrases, result.synonyms
+                )
             except ConfigError as e:  # load_faq_dir checks ids first; kept as a backstop
                 problems = (FaqProblem(str(self.directory), 0, e.message),)
         if problems:

@@ -20,10 +20,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Floors below a target: the held-out figure when the blind batch came in, so that a
-# change can only raise them. Targets: top-1 0.75, handoff 0.95, quiet 0.95.
-TOP1_FLOOR = 0.60
-HANDOFF_FLOOR = 0.75
+# Floors below a target: the held-out figure (rounded down to 0.01) after the matcher
+# was tuned on the blind batch's dev half, so that a change can only raise them.
+# Targets: top-1 0.75, handoff 0.95, quiet 0.95; none of the three is met on the
+# held-out split yet (0.69, 0.93, 0.91). When the blind batch came in they were 0.62,
+# 0.79 and 0.91.
+TOP1_FLOOR = 0.69
+HANDOFF_FLOOR = 0.92
 QUIET_FLOOR = 0.90
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chatserver.core.faq import Answer, NoMatch
+from chatserver.core.faq import Answer, FaqIndex, NoMatch
 from chatserver.faq_files import FaqLibrary, FaqProblem, load_faq_dir
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "faq_data"
@@ -442,3 +442,33 @@ async def test_watch_picks_up_an_edit_and_survives_errors(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def test_synonyms_extend_the_built_in_table(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.yaml",
+        """
+        locale: ru
+        synonyms:
+          - телевизор, телек
+          - [плазма, телевизор]
+        entries:
+          - id: tv
+            questions: ["Есть ли телевизоры в продаже?"]
+            answer: Да.
+        """,
+    )
+    write(tmp_path, "more.yml", "locale: ru\nsynonyms: [ящик, телевизор]\n")
+    result = load_faq_dir(tmp_path)
+    assert result.problems == ()
+    assert result.synonyms == {"ru": ("телевизор, телек", "плазма, телевизор", "ящик, телевизор")}
+    plain = FaqIndex.build(result.entries)
+    index = FaqIndex.build(result.entries, synonyms=result.synonyms)
+    question = "телек в продаже есть?"
+    assert plain.scores(question, "ru")[0].score < index.scores(question, "ru")[0].score
+
+
+def test_a_synonyms_group_needs_two_words(tmp_path: Path) -> None:
+    body = "locale: ru\nsynonyms:\n  - телек\n  - [a, b]\n"
+    assert only_problem(tmp_path, body).endswith(":3: a synonyms group needs at least two words")

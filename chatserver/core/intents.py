@@ -13,6 +13,27 @@ Two kinds of phrase, because a lone word is weak evidence:
   else: at most ``SINGLE_WORD_CONTEXT`` content words, none of the others a word the
   FAQ uses. So "оператор доставки?" stays an FAQ question while "оператор!" or
   "нужен оператор" is a handoff.
+
+Phrases alone generalise poorly: visitors combine "a person" and "give me" in more
+ways than any list holds ("можна живого оператора?", "could you put me through to a
+staff member?"). So ``HandoffConcepts`` also reads a message as *concepts*, each a
+small per-language word list matched with the same typo tolerance (stems, fuzzy):
+
+* ``staff``: a word that names someone of ours ("оператор", "консультант", "agent");
+* ``person``: a word for any human ("человек", "людина", "someone");
+* ``live``: "живой", "справжній", "real", "live";
+* ``reach``: a verb of being put in touch ("позовите", "з'єднайте", "talk", "put");
+* ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
+* ``bot``: the bot itself ("бот", "robot").
+
+A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
+``person`` with ``reach``, ``live`` with ``staff`` or ``person``, or ``person`` with
+``want`` next to a mention of the bot ("можно человека, а не бота"), unless the wish
+is a job ("хочу работать у вас менеджером"). English puts the
+verb first ("talk to a manager"), so there the verb must precede the person: "does
+your staff speak English?" is a question about the shop. A person alone ("оператор")
+is the single-word rule above. "Does your staff work on weekends" has no verb of
+reaching and is left to the FAQ.
 """
 
 from __future__ import annotations
@@ -20,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chatserver.core.text import Vocabulary, terms
+from chatserver.core.text import Vocabulary, stem, terms, translit, words
 
 # Phrases are normalized with the same pipeline as questions, so filler and stop words
 # in them ("please", "с", "to a") disappear and only their content terms must match.
@@ -102,8 +123,66 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
         "support representative",
         "customer support representative",
         "real human",
+        "representative",
     ),
 }
+
+# Concept words, by language; folded and stemmed like questions (so "з'єднайте" and
+# "зєднайте" are one word, and "оператора" finds "оператор"). Word forms the stemmers
+# do not join are listed. Admins extend the phrase lists, not these.
+HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
+    "staff": {
+        "ru": "оператор операторы менеджер консультант специалист сотрудник сотрудники "
+        "представитель поддержка саппорт админ администратор",
+        "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
+        "співробітник представник підтримка адміністратор",
+        "en": "operator agent representative rep manager staff employee specialist "
+        "consultant supervisor admin administrator",
+    },
+    "person": {
+        "ru": "человек человека человеком люди людей кто-нибудь кто-то кого-нибудь "
+        "кем-нибудь кем-то",
+        "uk": "людина людину людиною люди людей хтось когось хто-небудь",
+        "en": "human person people someone somebody anyone anybody",
+    },
+    "live": {
+        "ru": "живой живого живым живые живых реальный реального настоящий",
+        "uk": "живий живого живою жива живу живі справжній справжню реальну",
+        "en": "live real actual",
+    },
+    "reach": {
+        "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
+        "переключить переведите передайте пригласите поговорить говорить общаться "
+        "пообщаться связаться свяжите дайте дай",
+        "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
+        "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай",
+        "en": "talk speak chat connect transfer put get give reach",
+    },
+    "want": {
+        "ru": "хочу хотим нужен нужна нужно можно требуется прошу",
+        "uk": "хочу потрібен потрібна потрібно треба можна прошу",
+        "en": "want need",
+    },
+    # Wanting to *become* staff is a job question, not a request for one.
+    "job": {
+        "ru": "работать работа вакансия вакансии стать устроиться резюме",
+        "uk": "працювати робота вакансія вакансії стати влаштуватися резюме",
+        "en": "job work hiring career vacancy become",
+    },
+    "bot": {
+        "ru": "бот бота ботом робот",
+        "uk": "бот бота ботом робот",
+        "en": "bot robot chatbot",
+    },
+}
+# Requests a staff word or a live person makes alone: (concept, concept) pairs.
+_CONCEPT_RULES = (
+    ("staff", "reach"),
+    ("staff", "want"),
+    ("person", "reach"),
+    ("staff", "live"),
+    ("person", "live"),
+)
 
 SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
@@ -162,4 +241,56 @@ class HandoffDetector:
                 if known is not None and any(known[k] for k in others):
                     continue
             best = max(best, 100.0 * sum(found) / len(found))
+        return best
+
+
+class HandoffConcepts:
+    """Finds a request for a person as a combination of concepts (module docstring)."""
+
+    __slots__ = ("_concepts", "_vocab")
+
+    def __init__(self, concepts: Mapping[str, Mapping[str, str]] = HANDOFF_CONCEPTS) -> None:
+        owned: dict[str, set[str]] = {}  # stem -> the concepts it names
+        for concept, by_locale in concepts.items():
+            for words_ in by_locale.values():
+                for word in words(words_):
+                    owned.setdefault(stem(word), set()).add(concept)
+        self._vocab = Vocabulary(owned)
+        self._concepts = tuple(frozenset(owned[t]) for t in self._vocab.terms)
+
+    def find(self, message_words: Sequence[str]) -> dict[str, tuple[int, int, float]]:
+        """Concept -> (first position, last position, best similarity) among folded words."""
+        found: dict[str, tuple[int, int, float]] = {}
+        for pos, word in enumerate(message_words):
+            readings = [stem(word)]
+            latin = translit(word)
+            if latin:  # "dayte operatora": Latin-typed Russian
+                readings.append(stem(latin))
+            for reading in readings:
+                for tid, sim in self._vocab.matches(reading).items():
+                    if sim < TERM_MATCH:
+                        continue
+                    for concept in self._concepts[tid]:
+                        first, _, best = found.get(concept, (pos, pos, 0.0))
+                        found[concept] = (first, pos, max(best, sim))
+        return found
+
+    def score(self, message_words: Sequence[str], english: bool) -> float:
+        """0..100 when the concepts in ``message_words`` make a request for a person."""
+        found = self.find(message_words)
+        if "staff" not in found and "person" not in found:
+            return 0.0
+        best = 0.0
+        pairs = list(_CONCEPT_RULES)
+        if "bot" in found:
+            pairs.append(("person", "want"))
+        for who, verb in pairs:
+            if verb == "want" and "job" in found:
+                continue  # "хочу работать у вас менеджером"
+            if who in found and verb in found:
+                _, last, sim = found[who]
+                verb_first, _, verb_sim = found[verb]
+                if english and verb in ("reach", "want") and verb_first > last:
+                    continue
+                best = max(best, 100.0 * min(sim, verb_sim))
         return best

@@ -79,8 +79,8 @@ all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then aga
 both each other such same only until during while because yet still ago like
 something anything everything someone anyone many through before after above below
 further once now few more most own
-нет могу может нужно очень какого каком какому
-можу може треба дуже якої якій якою якого якому
+нет могу может нужно очень какого каком какому сейчас
+можу може треба дуже якої якій якою якого якому зараз
 """.split()  # noqa: SIM905 - as above
 
 # Multi-word greetings whose words are meaningful alone ("день" in "в какой день").
