@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,19 +34,33 @@ class TokenSigner:
         digest = hmac.new(self._secret, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def visitor_token(self, visitor_id: str) -> str:
-        return f"v1.{visitor_id}.{self._signature('visitor', visitor_id)}"
+    def seal(self, kind: str, purpose: str, fields: Sequence[str]) -> str:
+        """``<kind>.<field>.<field>...<signature>``: HMAC-SHA256 over the purpose and the
+        fields, so a token made for one purpose never passes for another."""
+        body = ".".join(fields)
+        return f"{kind}.{body}.{self._signature(purpose, body)}"
 
-    def visitor_id(self, token: object) -> str | None:
-        """The visitor id a token was issued for, or None for anything not issued here."""
+    def unseal(self, token: object, kind: str, purpose: str, count: int) -> list[str] | None:
+        """The ``count`` fields of a token ``seal`` made with this key, else None."""
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return None
         parts = token.split(".")
-        if len(parts) != 3 or parts[0] != "v1" or not _VISITOR_ID.fullmatch(parts[1]):
+        if len(parts) != count + 2 or parts[0] != kind:
             return None
-        if not hmac.compare_digest(parts[2], self._signature("visitor", parts[1])):
+        fields = parts[1:-1]
+        if not hmac.compare_digest(parts[-1], self._signature(purpose, ".".join(fields))):
             return None
-        return parts[1]
+        return fields
+
+    def visitor_token(self, visitor_id: str) -> str:
+        return self.seal("v1", "visitor", [visitor_id])
+
+    def visitor_id(self, token: object) -> str | None:
+        """The visitor id a token was issued for, or None for anything not issued here."""
+        fields = self.unseal(token, "v1", "visitor", 1)
+        if fields is None or not _VISITOR_ID.fullmatch(fields[0]):
+            return None
+        return fields[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +83,14 @@ class AgentTokens:
 
     def issue(self, username: str, token_version: int, expires_at: int) -> str:
         name = base64.urlsafe_b64encode(username.encode()).rstrip(b"=").decode()
-        body = f"{name}.{token_version}.{expires_at}"
-        return f"a1.{body}.{self._signer._signature('agent', body)}"
+        return self._signer.seal("a1", "agent", [name, str(token_version), str(expires_at)])
 
     def read(self, token: object, *, now: float) -> AgentClaims | None:
         """The claims of a well-formed, correctly signed, unexpired token, else None."""
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        fields = self._signer.unseal(token, "a1", "agent", 3)
+        if fields is None:
             return None
-        parts = token.split(".")
-        if len(parts) != 5 or parts[0] != "a1":
-            return None
-        _, name, version, expires, signature = parts
-        body = f"{name}.{version}.{expires}"
-        if not hmac.compare_digest(signature, self._signer._signature("agent", body)):
-            return None
+        name, version, expires = fields
         try:
             username = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
             claims = AgentClaims(username, int(version), int(expires))
@@ -133,20 +142,14 @@ class RatingTokens:
         self._signer = signer
 
     def issue(self, conversation_id: str, score: int, expires_at: int) -> str:
-        body = f"{conversation_id}.{score}.{expires_at}"
-        return f"r1.{body}.{self._signer._signature('rate', body)}"
+        return self._signer.seal("r1", "rate", [conversation_id, str(score), str(expires_at)])
 
     def read(self, token: object) -> RatingClaims | None:
         """The claims of a well-formed, correctly signed token (expired or not), else None."""
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        fields = self._signer.unseal(token, "r1", "rate", 3)
+        if fields is None:
             return None
-        parts = token.split(".")
-        if len(parts) != 5 or parts[0] != "r1":
-            return None
-        _, cid, score, expires, signature = parts
-        body = f"{cid}.{score}.{expires}"
-        if not hmac.compare_digest(signature, self._signer._signature("rate", body)):
-            return None
+        cid, score, expires = fields
         if not _VISITOR_ID.fullmatch(cid) or score not in "12345" or len(score) != 1:
             return None
         if not expires.isdigit():
