@@ -55,6 +55,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from chatserver.core.faq import FaqEntry, FaqIndex, MatchSettings
 from chatserver.core.models import LOCALES
 from chatserver.errors import ConfigError
+from chatserver.tasks import stop_if_cancelled
 
 log = logging.getLogger("chatserver.faq")
 _T = TypeVar("_T")
@@ -499,6 +500,7 @@ class FaqLibrary:
                 raise
             except Exception:
                 log.exception("FAQ reload failed; keeping generation %d", self._generation)
+                stop_if_cancelled()
 
     def _take_snapshot(self) -> tuple[tuple[str, int, int], ...]:
         """(name, mtime_ns, size) of every FAQ file: cheap, a stat per file."""

@@ -27,6 +27,7 @@ from chatserver.core.followup import retry_delay
 from chatserver.ids import new_id
 from chatserver.mailer import DeliveryError, redact
 from chatserver.store.base import OutboxItem, Store
+from chatserver.tasks import stop_if_cancelled
 
 log = logging.getLogger("chatserver.outbox")
 
@@ -123,12 +124,15 @@ class OutboxWorker:
                 failures += 1
                 log.exception("reading the outbox failed")
                 claimed = 0
+            stop_if_cancelled()
             if claimed == self.options.batch:
                 continue  # more may be due
             wait = poll_seconds * min(2**failures, 30)
             self._wake.clear()
+            # Not asyncio.timeout: on Python 3.11 a cancel arriving as the timeout
+            # expires comes out as TimeoutError, and the loop would never stop.
+            waiter = asyncio.ensure_future(self._wake.wait())
             try:
-                async with asyncio.timeout(wait):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+                await asyncio.wait({waiter}, timeout=wait)
+            finally:
+                waiter.cancel()

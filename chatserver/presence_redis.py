@@ -35,6 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatserver.store.redis import RETRIES, Keys
+from chatserver.tasks import stop_if_cancelled
 
 log = logging.getLogger("chatserver.presence")
 
@@ -211,6 +212,7 @@ class RedisPresence:
                 raise
             except Exception:
                 log.exception("presence heartbeat failed")
+                stop_if_cancelled()
                 continue
             for username in gone:
                 try:
@@ -219,3 +221,4 @@ class RedisPresence:
                     raise
                 except Exception:
                     log.exception("starting the grace period of %s failed", username)
+                    stop_if_cancelled()

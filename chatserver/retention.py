@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from chatserver.errors import StoreError
 from chatserver.store.base import Erased, Store
+from chatserver.tasks import stop_if_cancelled
 
 log = logging.getLogger("chatserver.retention")
 
@@ -62,6 +63,7 @@ async def run_retention(
             await prune_outbox(store, days=days, now=clock())
             erased = await purge_expired(store, days=days, now=clock())
         except StoreError as exc:
+            stop_if_cancelled()
             log.warning("retention: storage failed (%s); trying again later", exc.message)
         else:
             if erased != Erased():

@@ -46,6 +46,7 @@ from chatserver.event_log import EventLog
 from chatserver.notifications import Notifier
 from chatserver.presence import Presence
 from chatserver.store.base import Deadline, Store
+from chatserver.tasks import stop_if_cancelled
 
 log = logging.getLogger("chatserver.routing")
 
@@ -359,6 +360,7 @@ class RoutingService:
                 raise
             except Exception:
                 log.exception("reading deadlines failed")
+                stop_if_cancelled()
                 continue
             for deadline in due:
                 try:
@@ -367,6 +369,7 @@ class RoutingService:
                     raise
                 except Exception:
                     log.exception("deadline %s:%s failed", deadline.kind, deadline.key)
+                    stop_if_cancelled()
 
     async def fire(self, deadline: Deadline) -> None:
         if deadline.kind == GRACE:

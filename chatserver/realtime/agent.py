@@ -33,6 +33,7 @@ from chatserver.realtime.base import GuardedNamespace
 from chatserver.realtime.origins import origin_of
 from chatserver.routing_service import agent_conversation_wire
 from chatserver.store.base import Store
+from chatserver.tasks import stop_if_cancelled
 from chatserver.tokens import AgentTokens
 
 log = logging.getLogger("chatserver.realtime.agent")
@@ -131,6 +132,7 @@ class AgentNamespace(GuardedNamespace):
                 raise
             except Exception:
                 log.exception("checking for disabled agents failed")
+                stop_if_cancelled()
 
     # events ---------------------------------------------------------------------------
 

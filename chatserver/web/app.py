@@ -43,6 +43,7 @@ from chatserver.routing_service import RoutingOptions, RoutingService
 from chatserver.services import ChatService, ServiceOptions
 from chatserver.store.base import Store
 from chatserver.store.factory import build_store
+from chatserver.tasks import stop_all
 from chatserver.tokens import AgentTokens, RatingTokens, TokenSigner, load_or_create_secret
 from chatserver.web import keys, routes
 from chatserver.webhooks import WEBHOOK, Webhooks
@@ -249,11 +250,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_all(tasks)
         await sio.shutdown()
         await _close_client_manager(sio)
         await presence.close()
