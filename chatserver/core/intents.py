@@ -156,7 +156,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "пообщаться связаться свяжите дайте дай",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай",
-        "en": "talk speak chat connect transfer put get give reach",
+        "en": "talk speak chat connect transfer put get give reach escalate",
     },
     "want": {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу",
