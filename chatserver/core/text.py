@@ -55,6 +55,8 @@ thanks thank thx ty tell help wondering wonder question know want wanted
 could would kindly sorry excuse
 """.split()  # noqa: SIM905 - a word list reads better as text than as 90 literals
 
+# The last English line is chat filler ("got charged twice", "google pay ok?") that once
+# weighed as unknown content; "get" stays, as in "when do I get my money back".
 _STOP_WORDS = """
 и в во не ни на с со к ко у о об от до по за из изо над под при про для без через
 а но да или ли же ж бы то ну вот уж еще ещё уже тоже также даже лишь только
@@ -79,6 +81,7 @@ all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then aga
 both each other such same only until during while because yet still ago like
 something anything everything someone anyone many through before after above below
 further once now few more most own
+ok okay yes yeah yep really actually already maybe anyway though guys got going
 нет могу может нужно очень какого каком какому сейчас
 можу може треба дуже якої якій якою якого якому зараз
 """.split()  # noqa: SIM905 - as above
