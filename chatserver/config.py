@@ -133,6 +133,10 @@ class MailSettings:
     from_address: str = ""
     # Seconds for connecting and for each SMTP command.
     timeout: float = 30.0
+    # PEM file of the certificate authority that signed the server's certificate (a
+    # private relay); empty = the system's trusted authorities. Certificates are always
+    # verified.
+    ca_file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +475,8 @@ def _check_value(section: str, key: str, value: Any, source: str) -> None:
             parse_schedule(value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc.message}", field=dotted) from None
+    if (section, key) == ("mail", "ca_file") and value and not Path(value).is_file():
+        raise ConfigError(f"{source}: {dotted}: no such file {value!r}", field=dotted)
     if (section, key) == ("server", "trusted_proxies"):
         for entry in value:
             try:

@@ -8,6 +8,7 @@ before anyone sees them.
 from __future__ import annotations
 
 import re
+import ssl
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -35,6 +36,8 @@ class Mailer(Protocol):
 class SmtpMailer:
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
+        # Built once: verification always on, against ca_file when given.
+        self._tls = ssl.create_default_context(cafile=settings.ca_file or None)
 
     async def send(self, message: EmailMessage) -> None:
         s = self.settings
@@ -47,6 +50,7 @@ class SmtpMailer:
                 password=s.password or None,
                 use_tls=s.security == "tls",
                 start_tls=s.security == "starttls",
+                tls_context=self._tls if s.security != "none" else None,
                 timeout=s.timeout,
             )
         except aiosmtplib.SMTPResponseException as exc:
