@@ -20,14 +20,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Floors below a target: the held-out figure (rounded down to 0.01) after the matcher
-# was tuned on the blind batch's dev half, so that a change can only raise them.
-# Targets: top-1 0.75, handoff 0.95, quiet 0.95; none of the three is met on the
-# held-out split yet (0.69, 0.93, 0.91). When the blind batch came in they were 0.62,
-# 0.79 and 0.91.
-TOP1_FLOOR = 0.69
+# Floors below a target: the held-out figure (rounded down to 0.01), so that a change can
+# only raise them. Targets: top-1 0.75, handoff 0.95, quiet 0.95; none of the three is
+# met on the held-out split yet. After the first blind batch and two tuning rounds they
+# were 0.69, 0.93, 0.91; a second blind batch (half of it held out) brought them to
+# 0.63, 0.93, 0.89.
+TOP1_FLOOR = 0.62
 HANDOFF_FLOOR = 0.92
-QUIET_FLOOR = 0.90
+QUIET_FLOOR = 0.88
 
 
 def _load_eval() -> Any:
