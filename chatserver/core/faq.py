@@ -261,7 +261,6 @@ class FaqIndex:
     entries: tuple[FaqEntry, ...]
     settings: MatchSettings
     _by_id: dict[str, FaqEntry] = field(repr=False)
-    _position: dict[str, int] = field(repr=False)  # entry id -> index into entries
     _vocab: text.Vocabulary = field(repr=False)
     _idf: dict[str, dict[int, float]] = field(repr=False)  # locale -> term id -> IDF
     _oov: dict[str, float] = field(repr=False)  # locale -> weight of an unknown word
@@ -365,7 +364,6 @@ class FaqIndex:
             entries=tuple(entries),
             settings=settings or DEFAULT_SETTINGS,
             _by_id=by_id,
-            _position={entry.id: i for i, entry in enumerate(entries)},
             _vocab=vocab,
             _idf=idf,
             _oov=oov,
@@ -690,7 +688,7 @@ class FaqIndex:
     def _corroborating(self, query: _Query, entry: FaqEntry) -> int:
         """How many question terms meet a rarer-than-common term of ``entry``'s phrasings
         closely (a word form or a typo, not a synonym or an answer's word)."""
-        i = self._position[entry.id]
+        i = self.entries.index(entry)
         bag = self._bags[i]
         common = self._common.get(entry.locale, frozenset())
         return sum(
