@@ -77,7 +77,7 @@ i me my mine we us our you your yours he she it its they them their
 a an the this that these those to of in on at by for from with about into
 and or but if so also just is are was were be been am do does did have has had
 can will shall should may might must there here some any
-all as not no nor dont doesnt didnt isnt arent wasnt wont cannot very too than then again
+all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then again
 both each other such same only until during while because yet still ago like
 something anything everything someone anyone many through before after above below
 further once now few more most own
