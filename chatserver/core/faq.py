@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -88,13 +87,6 @@ MAX_UNKNOWN_SHARE = 0.5
 # "Single" counts the words no entry uses at all: a word only some answer has ("days"
 # in "3-7 business days") weighs as unknown but is no sign of another topic.
 LONE_UNKNOWN_SHARE = 0.7
-# Several question words that are, word for word, rarer-than-common words of the top
-# entry's phrasings corroborate each other: the rest of the question is context ("где
-# мой заказ??? жду уже неделю"), so the out-of-scope guard allows more unknown weight.
-# Three exact words: with two (or word forms), "забув пароль від вайфаю вдома" passed.
-CORROBORATED_UNKNOWN_SHARE = 0.65
-CORROBORATING_TERMS = 3
-CORROBORATING_SIMILARITY = 1.0
 NONE_UNKNOWN_SHARE = 0.8
 # A top candidate this far ahead of every rival of its language is answered from
 # CONFIDENT_SCORE on, below answer_cutoff: nothing else in the FAQ comes close, and the
@@ -115,13 +107,6 @@ MIN_ENTRIES_FOR_COMMON = 4
 # are dropped before the costlier precision step (they could only be NoMatch.best).
 PRUNE_SHARE = 0.5
 _ROUNDING = 0.1  # scores are rounded to 0.1: prune that much later
-_NUMBERED = re.compile(r"\w*\d").match  # a token with a digit: "12345", "2x", "ps5"
-# Words that address the bot itself: a question to it ("ты бот?", "а ви з якого міста,
-# боте?") is small talk, not an FAQ question, whatever FAQ word it shares; it gets
-# suggestions at most. ("робот" is left out: Ukrainian "робота" is work.)
-BOT_WORDS = frozenset(
-    "бот бота боте боту ботом ботик чатбот чатбота bot bots chatbot".split()  # noqa: SIM905
-)
 _CONCEPTS = HandoffConcepts()  # built-in word lists only: shared by every index
 
 
@@ -251,7 +236,6 @@ class _Query:
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
     unknown_terms: dict[str, int]  # per locale: how many words no entry uses at all
     best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
-    to_bot: bool = False  # addresses the bot itself ("а ви з якого міста, боте?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,15 +478,12 @@ class FaqIndex:
     def _query(self, words: list[str], script: str) -> _Query | None:
         query_terms: list[str] = []
         matches: list[dict[int, float]] = []
-        to_bot = False
         for word in words:
             term = text.stem(word)
-            if word in BOT_WORDS and not self._vocab.matches(term):
-                to_bot = True  # small talk with the bot, unless the FAQ is about bots
             if term in query_terms:
                 continue
             found = self._with_synonyms(term, self._vocab.matches(term))
-            if not found and (_NUMBERED(word) or text.is_filler_typo(word)):
+            if not found and text.is_filler_typo(word):
                 continue
             query_terms.append(term)
             matches.append(found)
@@ -549,14 +530,7 @@ class FaqIndex:
                 if sim > best_sim.get(tid, 0.0):
                     best_sim[tid] = sim
         return _Query(
-            tuple(query_terms),
-            script,
-            tuple(matches),
-            weights,
-            unknown,
-            unknown_terms,
-            best_sim,
-            to_bot,
+            tuple(query_terms), script, tuple(matches), weights, unknown, unknown_terms, best_sim
         )
 
     @property
@@ -685,21 +659,6 @@ class FaqIndex:
             explained += weight * best
         return explained / sum(weights)
 
-    def _corroborating(self, query: _Query, entry: FaqEntry) -> int:
-        """How many question terms meet a rarer-than-common term of ``entry``'s phrasings
-        closely (a word form or a typo, not a synonym or an answer's word)."""
-        i = self.entries.index(entry)
-        bag = self._bags[i]
-        common = self._common.get(entry.locale, frozenset())
-        return sum(
-            1
-            for found in query.matches
-            if any(
-                s >= CORROBORATING_SIMILARITY and t in bag and t not in common
-                for t, s in found.items()
-            )
-        )
-
     def _decide(self, query: _Query, ranked: list[Scored], preferred: str | None) -> Decision:
         s = self.settings
         if not ranked:
@@ -714,14 +673,9 @@ class FaqIndex:
                 top = native_top
         unknown = query.unknown[top.entry.locale]
         lone = query.unknown_terms[top.entry.locale] <= 1
-        limit = MAX_UNKNOWN_SHARE
-        if (
-            not lone
-            and MAX_UNKNOWN_SHARE <= unknown < CORROBORATED_UNKNOWN_SHARE
-            and self._corroborating(query, top.entry) >= CORROBORATING_TERMS
+        if top.score < s.suggest_cutoff or unknown >= (
+            NONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE
         ):
-            limit = CORROBORATED_UNKNOWN_SHARE
-        if top.score < s.suggest_cutoff or unknown >= (NONE_UNKNOWN_SHARE if lone else limit):
             return NoMatch(top)
         # Only one language per decision: the same answer in ru and uk is not a choice.
         rivals = [r for r in ranked if r.entry.locale == top.entry.locale and r is not top]
@@ -736,8 +690,8 @@ class FaqIndex:
         sure = (top.score >= s.answer_cutoff and not close) or (
             top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_LEAD
         )
-        in_scope = unknown < (LONE_UNKNOWN_SHARE if lone else limit)
-        if sure and native and whole and in_scope and not query.to_bot:
+        in_scope = unknown < (LONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE)
+        if sure and native and whole and in_scope:
             return Answer(top.entry, top.score)
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
