@@ -153,6 +153,8 @@ async def test_purge_before_deletes_only_what_is_old_and_closed(store: Store) ->
     await store.save_visitor(fresh, now=5000.0)
     await store.record_event("agent.status", now=1000.0, data={"agent": "olena"})
     await store.record_event("agent.status", now=5000.0, data={"agent": "olena"})
+    for cid in (old.id, recent.id):  # follow-ups still waiting to be delivered
+        await store.enqueue_outbox(f"csat.{cid}", "email", {}, now=1.0, due_at=1.0)
 
     erased = await store.purge_before(3000.0)
 
@@ -166,6 +168,8 @@ async def test_purge_before_deletes_only_what_is_old_and_closed(store: Store) ->
     assert await store.get_conversation(stuck.id) is not None
     assert len(await store.get_messages(recent.id)) == 2
     assert await store.get_rating(recent.id) is not None
+    assert await store.get_outbox(f"csat.{old.id}") is None
+    assert await store.get_outbox(f"csat.{recent.id}") is not None
     assert await store.purge_before(3000.0) == Erased()
 
 

@@ -358,7 +358,8 @@ class Store(Protocol):
 
     async def purge_before(self, cutoff: float, *, limit: int = 500) -> Erased:
         """Retention: delete at most ``limit`` closed conversations closed before
-        ``cutoff`` (with messages, notes, ratings, events and deadlines), then visitors
+        ``cutoff`` (with messages, notes, ratings, events, deadlines and undelivered
+        outbox items whose key names them), then visitors
         last seen before ``cutoff`` who have no conversation left, and events without a
         conversation logged before ``cutoff``. Call again while it returns a full batch
         of conversations."""

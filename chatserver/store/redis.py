@@ -402,6 +402,15 @@ local function erase_conv(cid)
     cursor = page[1]
     for i = 1, #page[2], 2 do redis.call('ZREM', K_deadlines(), page[2][i]) end
   until cursor == '0'
+  cursor = '0'
+  repeat  -- undelivered outbox items whose key names the conversation
+    local page = redis.call('ZSCAN', K_outbox_due(), cursor, 'MATCH', '*' .. cid .. '*',
+      'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', K_outbox_due(), page[2][i])
+    end
+  until cursor == '0'
   return events
 end
 """

@@ -954,7 +954,8 @@ class SqliteStore:
 
 
 def _erase_conversations(db: sqlite3.Connection, ids: Sequence[str]) -> int:
-    """Delete the conversations and everything hanging off them; the events removed."""
+    """Delete the conversations and everything hanging off them (undelivered outbox items
+    whose key names one of them included); the events removed."""
     events = 0
     for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
         chunk = ids[start : start + 500]
@@ -966,6 +967,10 @@ def _erase_conversations(db: sqlite3.Connection, ids: Sequence[str]) -> int:
         ).rowcount
         db.execute(f"DELETE FROM deadlines WHERE key IN ({marks})", chunk)
         db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", chunk)
+    for conversation_id in ids:  # undelivered mail naming it (few rows: pending only)
+        db.execute(
+            "DELETE FROM outbox WHERE done_at IS NULL AND instr(key, ?) > 0", (conversation_id,)
+        )
     return events
 
 
