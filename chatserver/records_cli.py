@@ -162,17 +162,14 @@ def _forget(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             "give a visitor id (32 hex digits) or an email address", field="visitor"
         )
 
-    async def forget(store: Store) -> tuple[int, Erased]:
+    async def forget(store: Store) -> Erased:
         ids = await store.visitor_ids_by_email(who) if by_email else [who]
-        conversations = visitors = events = 0
+        total = Erased()
         for visitor_id in ids:
-            erased = await store.forget_visitor(visitor_id)
-            conversations += erased.conversations
-            visitors += erased.visitors
-            events += erased.events
-        return len(ids), Erased(conversations, visitors, events)
+            total += await store.forget_visitor(visitor_id)
+        return total
 
-    _, erased = with_store(settings, forget)
+    erased = with_store(settings, forget)
     if erased.visitors == 0 and erased.conversations == 0:
         raise NotFoundError("no visitor with that id or email; nothing was erased")
     print(

@@ -38,14 +38,12 @@ async def purge_expired(store: Store, *, days: int, now: float) -> Erased:
     if days <= 0:
         return Erased()
     cutoff = now - days * DAY
-    conversations = visitors = events = 0
+    total = Erased()
     while True:
         erased = await store.purge_before(cutoff, limit=BATCH)
-        conversations += erased.conversations
-        visitors += erased.visitors
-        events += erased.events
+        total += erased
         if erased.conversations < BATCH:
-            return Erased(conversations=conversations, visitors=visitors, events=events)
+            return total
         await asyncio.sleep(0)  # let chats go on between batches
 
 

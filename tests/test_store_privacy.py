@@ -209,3 +209,14 @@ async def test_redis_data_of_the_first_layout_gets_the_new_indexes(
         assert await upgraded._redis().hget(upgraded.keys.meta, "schema") == "2"
     finally:
         await upgraded.close()
+
+
+async def test_forget_visitor_erases_delivered_outbox_items_too(store: Store) -> None:
+    gone = visitor("g@example.com")
+    conversation = await full_conversation(store, gone, 1000.0)
+    key = f"csat.{conversation.id}"
+    await store.enqueue_outbox(key, "email", {"to": "g@example.com"}, now=1.0, due_at=1.0)
+    [item] = await store.claim_outbox(1.0, lease="l", lease_seconds=60)
+    assert await store.finish_outbox(item.key, lease="l", now=2.0)
+    await store.forget_visitor(gone.id)
+    assert await store.get_outbox(key) is None

@@ -68,6 +68,13 @@ class Erased:
     visitors: int = 0
     events: int = 0
 
+    def __add__(self, other: Erased) -> Erased:
+        return Erased(
+            self.conversations + other.conversations,
+            self.visitors + other.visitors,
+            self.events + other.events,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AppendResult:

@@ -693,17 +693,16 @@ local erased, events = 0, 0
 for _, cid in ipairs(redis.call('ZRANGE', K_visitor_conversations(vid), 0, -1)) do
   local n = erase_conv(cid)
   if n >= 0 then erased = erased + 1; events = events + n end
-  -- outbox items that name the conversation (its email follow-up, transcripts sent)
-  for _, index in ipairs({K_outbox_due(), K_outbox_done()}) do
-    local cursor = '0'
-    repeat
-      local page = redis.call('ZSCAN', index, cursor, 'MATCH', '*' .. cid .. '*', 'COUNT', 1000)
-      cursor = page[1]
-      for i = 1, #page[2], 2 do
-        redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', index, page[2][i])
-      end
-    until cursor == '0'
-  end
+  -- delivered outbox items that name the conversation (erase_conv took the pending)
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', K_outbox_done(), cursor, 'MATCH', '*' .. cid .. '*',
+      'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', K_outbox_done(), page[2][i])
+    end
+  until cursor == '0'
 end
 local visitors = redis.call('DEL', K_visitor(vid))
 redis.call('DEL', K_visitor_open(vid), K_visitor_conversations(vid))

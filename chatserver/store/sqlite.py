@@ -922,8 +922,11 @@ class SqliteStore:
             ]
             events = _erase_conversations(db, ids)
             events += db.execute("DELETE FROM events WHERE visitor_id = ?", (visitor_id,)).rowcount
-            for conversation_id in ids:  # outbox items that name the conversation
-                db.execute("DELETE FROM outbox WHERE instr(key, ?) > 0", (conversation_id,))
+            for conversation_id in ids:  # delivered items too (erasing took the pending)
+                db.execute(
+                    "DELETE FROM outbox WHERE done_at IS NOT NULL AND instr(key, ?) > 0",
+                    (conversation_id,),
+                )
             visitors = db.execute("DELETE FROM visitors WHERE id = ?", (visitor_id,)).rowcount
             return Erased(conversations=len(ids), visitors=visitors, events=events)
 

@@ -92,8 +92,12 @@ def _locale_from(request: web.Request) -> str:
     return DEFAULT_LOCALE
 
 
+def _texts(locale: str) -> dict[str, str]:
+    return PAGE_TEXTS.get(locale, PAGE_TEXTS[DEFAULT_LOCALE])
+
+
 def _page(locale: str, status: int = 200, **context: Any) -> web.Response:
-    t = PAGE_TEXTS.get(locale, PAGE_TEXTS[DEFAULT_LOCALE])
+    t = _texts(locale)
     context.setdefault("score", None)
     html = _ENV.get_template("rate.html").render(
         locale=locale, t=t, max_comment=MAX_COMMENT, **context
@@ -111,7 +115,7 @@ async def _checked(request: web.Request) -> tuple[RatingClaims, Conversation] | 
     if claims is None or conversation is None:
         t = PAGE_TEXTS[_locale_from(request)]
         return _page(_locale_from(request), 400, title=t["invalid_title"], text=t["invalid"])
-    t = PAGE_TEXTS.get(conversation.locale, PAGE_TEXTS[DEFAULT_LOCALE])
+    t = _texts(conversation.locale)
     if claims.expires_at <= time.time():
         return _page(conversation.locale, 410, title=t["expired_title"], text=t["expired"])
     return claims, conversation
@@ -123,7 +127,7 @@ async def rate_page(request: web.Request) -> web.Response:
         return checked
     claims, conversation = checked
     locale = conversation.locale
-    t = PAGE_TEXTS.get(locale, PAGE_TEXTS[DEFAULT_LOCALE])
+    t = _texts(locale)
     try:
         rating, stored = await request.app[keys.SERVICE].rate_conversation(
             conversation, claims.score, None, via="email"
@@ -146,7 +150,7 @@ async def comment_page(request: web.Request) -> web.Response:
         return checked
     claims, conversation = checked
     locale = conversation.locale
-    t = PAGE_TEXTS.get(locale, PAGE_TEXTS[DEFAULT_LOCALE])
+    t = _texts(locale)
     form = await request.post()
     raw = form.get("comment")
     error = None
