@@ -61,15 +61,18 @@ async def store(open_store: OpenStore) -> Store:
     return await open_store()
 
 
-async def new_conversation(store: Store, now: float = 1000.0) -> Conversation:
-    visitor = Visitor(id=new_id(), created_at=now, locale="ru")
+async def new_conversation(
+    store: Store, now: float = 1000.0, visitor: Visitor | None = None
+) -> Conversation:
+    """A new conversation of ``visitor`` (by default a new Russian-speaking one)."""
+    visitor = visitor or Visitor(id=new_id(), created_at=now, locale="ru")
     conversation, created = await store.open_conversation(
         Conversation(
             id=new_id(),
             visitor_id=visitor.id,
             state=ConversationState.BOT,
             created_at=now,
-            locale="ru",
+            locale=visitor.locale,
         ),
         visitor=visitor,
     )

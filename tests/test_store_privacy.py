@@ -18,27 +18,18 @@ from chatserver.core.models import (
 from chatserver.ids import new_id
 from chatserver.store.base import Erased, Store
 from chatserver.store.redis import RedisStore
-from tests.test_store_contract import OpenStore, draft, open_store, store  # noqa: F401
-
-
-async def open_for(store: Store, visitor: Visitor, now: float) -> Conversation:
-    conversation, created = await store.open_conversation(
-        Conversation(
-            id=new_id(),
-            visitor_id=visitor.id,
-            state=ConversationState.BOT,
-            created_at=now,
-            locale=visitor.locale,
-        ),
-        visitor=visitor,
-    )
-    assert created
-    return conversation
+from tests.test_store_contract import (  # noqa: F401
+    OpenStore,
+    draft,
+    new_conversation,
+    open_store,
+    store,
+)
 
 
 async def full_conversation(store: Store, visitor: Visitor, now: float) -> Conversation:
     """A conversation with messages, a note, a rating, events and a deadline; closed."""
-    conversation = await open_for(store, visitor, now)
+    conversation = await new_conversation(store, now, visitor)
     await store.append_messages(conversation.id, [draft("hi", "c1"), draft("hello")], now=now)
     await store.add_note(conversation.id, author_name="Olena", text="vip", now=now)
     await store.record_event(
@@ -68,11 +59,11 @@ async def test_conversations_created_pages_through_a_range_in_order(store: Store
     v = visitor()
     made = []
     for i in range(7):
-        c = await open_for(store, v, now=100.0 + i // 2)  # pairs share a created_at
+        c = await new_conversation(store, 100.0 + i // 2, v)  # pairs share a created_at
         await store.set_conversation_state(c.id, ConversationState.CLOSED, now=100.0 + i)
         made.append(c)
-    await open_for(store, visitor(), now=99.0)  # before the range
-    await open_for(store, visitor(), now=103.0)  # at `until`: excluded
+    await new_conversation(store, 99.0, visitor())  # before the range
+    await new_conversation(store, 103.0, visitor())  # at `until`: excluded
     seen: list[Conversation] = []
     after: tuple[float, str] | None = None
     while True:
@@ -101,7 +92,7 @@ async def test_forget_visitor_erases_everything_and_frees_the_agent(store: Store
     gone = visitor("Someone@Example.com")
     kept = visitor("other@example.com")
     old = await full_conversation(store, gone, 1000.0)
-    live = await open_for(store, gone, 2000.0)
+    live = await new_conversation(store, 2000.0, gone)
     await store.request_handoff(live.id, now=2001.0, department=None, priority=0)
     await store.assign(live.id, agent, now=2002.0)
     other = await full_conversation(store, kept, 1000.0)
@@ -145,7 +136,7 @@ async def test_purge_before_deletes_only_what_is_old_and_closed(store: Store) ->
     recent = await full_conversation(store, recent_visitor, 5000.0)
     # created long ago but still open: never purged
     stuck_visitor = visitor(now=1000.0)
-    stuck = await open_for(store, stuck_visitor, 1000.0)
+    stuck = await new_conversation(store, 1000.0, stuck_visitor)
     # a visitor who only identified themselves, long ago, and one who did so recently
     lurker = visitor("l@example.com", now=1000.0)
     await store.save_visitor(lurker, now=1000.0)
