@@ -79,9 +79,7 @@ def build_index(directory: Path = EVAL_DIR / "faq") -> FaqIndex:
     result = load_faq_dir(directory)
     if result.problems:
         raise SystemExit("\n".join(str(p) for p in result.problems))
-    return FaqIndex.build(
-        result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
-    )
+    return result.build()
 
 
 def run(index: FaqIndex, cases: list[Case]) -> list[Outcome]:

@@ -14,7 +14,6 @@ from typing import TextIO
 from chatserver.core.faq import (
     Answer,
     Explanation,
-    FaqIndex,
     HandoffRequest,
     NoMatch,
     Suggest,
@@ -33,11 +32,7 @@ def cmd_check(directory: Path, out: TextIO, *, strict: bool = False) -> int:
     if result.problems:
         print(_summary(result, f"{len(result.problems)} problem(s)"), file=out)
         return 1
-    warnings = lint(
-        FaqIndex.build(
-            result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
-        )
-    )
+    warnings = lint(result.build())
     for entry, message in warnings:
         print(f"{entry.source}: warning: {entry.id}: {message}", file=out)
     verdict = f"OK, {len(warnings)} warning(s)" if warnings else "OK"
@@ -61,9 +56,7 @@ def cmd_ask(
             print(problem, file=out)
         print(_summary(result, "fix the problems above first"), file=out)
         return 2
-    index = FaqIndex.build(
-        result.entries, handoff_phrases=result.handoff_phrases, synonyms=result.synonyms
-    )
+    index = result.build()
     decision = index.match(question, locale)
     if as_json:
         print(json.dumps(decision_to_json(decision), ensure_ascii=False), file=out)

@@ -34,6 +34,13 @@ otherwise; they extend the built-in table in ``chatserver.core.synonyms``::
 
     locale: ru
     synonyms: [телевизор, телек, тв]     # or a list of groups, each "a, b, c"
+
+And what the shop sells (categories, brands, models), so that a question naming one is
+not taken for another topic ("можна взяти телевізор в кредит?"); see
+``chatserver.core.topics``::
+
+    locale: ru
+    products: [телевизор, ноутбук, наушники, Samsung, PlayStation]
 """
 
 from __future__ import annotations
@@ -65,7 +72,15 @@ MAX_ALIASES = 10  # enough to share a keyword list; far too few for an expansion
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
 SUFFIXES = (".yaml", ".yml")
 
-FILE_KEYS = ("locale", "category", "department", "entries", "handoff_phrases", "synonyms")
+FILE_KEYS = (
+    "locale",
+    "category",
+    "department",
+    "entries",
+    "handoff_phrases",
+    "synonyms",
+    "products",
+)
 ENTRY_KEYS = (
     "id",
     "questions",
@@ -100,6 +115,14 @@ class LoadResult:
     files: int
     handoff_phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale: groups
+    products: tuple[str, ...] = ()  # what the shop sells, every file's list
+
+    def build(self, settings: MatchSettings | None = None) -> FaqIndex:
+        """The match index of these entries with the files' phrases, synonyms and
+        products."""
+        return FaqIndex.build(
+            self.entries, settings, self.handoff_phrases, self.synonyms, self.products
+        )
 
     @property
     def ok(self) -> bool:
@@ -149,6 +172,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
     first_seen: dict[str, FaqEntry] = {}
     phrases: dict[str, list[str]] = {}
     synonyms: dict[str, list[str]] = {}
+    products: list[str] = []
     for path in files:
         checker = _FileChecker(path)
         for entry, line in checker.load(max_file_bytes):
@@ -163,11 +187,19 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
             phrases.setdefault(locale, []).extend(found)
         for locale, found in checker.synonyms.items():
             synonyms.setdefault(locale, []).extend(found)
+        products.extend(checker.products)
     if not entries and not problems:
         problems.append(FaqProblem(str(directory), 0, "the FAQ files contain no entries"))
     handoff = {loc: tuple(dict.fromkeys(found)) for loc, found in phrases.items()}
     groups = {loc: tuple(dict.fromkeys(found)) for loc, found in synonyms.items()}
-    return LoadResult(tuple(entries), tuple(problems), len(files), handoff, groups)
+    return LoadResult(
+        tuple(entries),
+        tuple(problems),
+        len(files),
+        handoff,
+        groups,
+        tuple(dict.fromkeys(products)),
+    )
 
 
 class _FileChecker:
@@ -179,6 +211,7 @@ class _FileChecker:
         self.problems: list[FaqProblem] = []
         self.handoff_phrases: dict[str, tuple[str, ...]] = {}
         self.synonyms: dict[str, tuple[str, ...]] = {}
+        self.products: tuple[str, ...] = ()
         self._constructor = SafeConstructor()
 
     def report(self, at: Node | int, message: str) -> None:
@@ -210,8 +243,15 @@ class _FileChecker:
             groups = self._synonym_groups(synonyms_node)
             if groups and locale is not None:
                 self.synonyms[locale] = groups
+        products_node = top.get("products")
+        if products_node is not None:
+            products = self._texts(products_node, "products")
+            if products == ():
+                self.report(products_node, "'products' is empty")
+            elif products:
+                self.products = products
         if entries_node is None:
-            if phrases_node is None and synonyms_node is None:
+            if phrases_node is None and synonyms_node is None and products_node is None:
                 self.report(root, "missing 'entries' (a list of questions and answers)")
             return
         if not isinstance(entries_node, SequenceNode):
@@ -449,9 +489,7 @@ class FaqLibrary:
         problems = result.problems
         if not problems:
             try:
-                index = FaqIndex.build(
-                    result.entries, self._settings, result.handoff_phrases, result.synonyms
-                )
+                index = result.build(self._settings)
             except ConfigError as e:  # load_faq_dir checks ids first; kept as a backstop
                 problems = (FaqProblem(str(self.directory), 0, e.message),)
         if problems:

@@ -472,3 +472,35 @@ def test_synonyms_extend_the_built_in_table(tmp_path: Path) -> None:
 def test_a_synonyms_group_needs_two_words(tmp_path: Path) -> None:
     body = "locale: ru\nsynonyms:\n  - телек\n  - [a, b]\n"
     assert only_problem(tmp_path, body).endswith(":3: a synonyms group needs at least two words")
+
+
+def test_products_key_extends_what_the_shop_sells(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "ru.yaml",
+        """\
+        locale: ru
+        products: [телевизор, ноутбук]
+        entries:
+          - id: credit
+            questions: ["Можно купить в кредит?", "Есть рассрочка?"]
+            answer: Да.
+        """,
+    )
+    write(tmp_path, "en.yaml", "locale: en\nproducts: [laptop, телевизор]\n")
+    result = load_faq_dir(tmp_path)
+    assert result.problems == ()
+    assert result.products == ("laptop", "телевизор", "ноутбук")
+    answered = result.build().match("можно взять телевизор в кредит?", "ru")
+    assert isinstance(answered, Answer) and answered.entry.id == "credit"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("locale: ru\nproducts: []\n", ":2: 'products' is empty"),
+        ("locale: ru\nproducts: телевизор\n", ":2: 'products' must be a list"),
+    ],
+)
+def test_products_key_problems(tmp_path: Path, body: str, message: str) -> None:
+    assert message in only_problem(tmp_path, body)

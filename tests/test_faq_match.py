@@ -184,6 +184,10 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         ("ты бот?", False, False),
         ("хочу работать у вас менеджером", False, False),
         ("i want to become an agent", True, False),
+        # asking whether someone is there is asking for them
+        ("is a human being available to chat?", True, True),
+        ("кто-нибудь есть на связи?", False, True),
+        ("is the iphone 15 available?", True, False),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:

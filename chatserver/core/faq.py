@@ -48,11 +48,12 @@ from typing import Literal
 
 import numpy as np
 
-from chatserver.core import text
+from chatserver.core import text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector
 from chatserver.core.models import LOCALES
 from chatserver.core.synonyms import KEY_MATCH, SYNONYM_SIMILARITY, Synonyms, merge
+from chatserver.core.topics import PLACE_TERM, Topics, Weight, names_place
 from chatserver.errors import ConfigError
 
 MAX_QUESTION_CHARS = 500  # a chat message longer than this is not an FAQ question
@@ -257,6 +258,7 @@ class FaqIndex:
     _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
     _synonyms: Synonyms = field(repr=False)
+    _topics: Topics = field(repr=False)
 
     @classmethod
     def build(
@@ -265,10 +267,12 @@ class FaqIndex:
         settings: MatchSettings | None = None,
         handoff_phrases: Mapping[str, Sequence[str]] | None = None,
         synonyms: Mapping[str, Sequence[str]] | None = None,
+        products: Sequence[str] = (),
     ) -> FaqIndex:
         """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
         list of requests for a person (``intents.HANDOFF_PHRASES``), ``synonyms``
         (locale -> comma-separated groups) the built-in synonym table."""
+        topics.warm()
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
             if entry.id in by_id:
@@ -277,8 +281,8 @@ class FaqIndex:
         # (entry index, terms, factor, text) for every question and keyword
         raw: list[tuple[int, list[str], float, str]] = []
         for i, entry in enumerate(entries):
-            raw.extend((i, text.terms(q), 1.0, q) for q in entry.questions)
-            raw.extend((i, text.terms(k), KEYWORD_FACTOR, k) for k in entry.keywords)
+            raw.extend((i, _phrasing_terms(q), 1.0, q) for q in entry.questions)
+            raw.extend((i, _phrasing_terms(k), KEYWORD_FACTOR, k) for k in entry.keywords)
             # "трек-номер" is glued to one word ("wi-fi" -> "wifi" is what visitors
             # type); visitors also write "трек номер": a hyphenated keyword or phrasing
             # is indexed both ways.
@@ -288,7 +292,7 @@ class FaqIndex:
             ):
                 split = text.split_hyphens(source)
                 if split is not None:
-                    raw.append((i, text.terms(split), factor, source))
+                    raw.append((i, _phrasing_terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
         vocab = text.Vocabulary(
@@ -336,6 +340,10 @@ class FaqIndex:
             )
             for loc, counts in doc_freq.items()
         }
+        # A place in a question is evidence next to other words, never alone ("Москва?").
+        place = term_id.get(PLACE_TERM)
+        if place is not None:
+            common = {loc: terms | {place} for loc, terms in common.items()}
         phrasings: list[_Phrasing] = []
         postings: dict[int, list[tuple[int, float]]] = {}
         for i, ts, factor, source in raw:
@@ -371,6 +379,7 @@ class FaqIndex:
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
             _synonyms=Synonyms(merge(synonyms)),
+            _topics=Topics(products),
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -441,7 +450,8 @@ class FaqIndex:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
         and that reading wins when it finds clearly more of its words in the FAQ."""
         content = text.content_words(question)
-        native = self._query(content, "native")
+        language = text.detect_locale(question)
+        native = self._query(content, "native", question, language)
         if not self._cyrillic or text.detect_locale(question) != "en":
             return native
         if native is not None and all(native.matches):
@@ -457,7 +467,7 @@ class FaqIndex:
         latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
         for variant in (latin, text.translit_uk(latin)):
-            query = self._query(text.content_words(variant), "translit")
+            query = self._query(text.content_words(variant), "translit", question, None)
             if _strong(query) >= best_known + TRANSLIT_GAIN:
                 best, best_known = query, _strong(query)
         return best
@@ -475,8 +485,11 @@ class FaqIndex:
                     out[tid] = value
         return out
 
-    def _query(self, words: list[str], script: str) -> _Query | None:
+    def _query(
+        self, words: list[str], script: str, question: str, language: str | None
+    ) -> _Query | None:
         query_terms: list[str] = []
+        query_words: list[str] = []
         matches: list[dict[int, float]] = []
         for word in words:
             term = text.stem(word)
@@ -486,11 +499,29 @@ class FaqIndex:
             if not found and text.is_filler_typo(word):
                 continue
             query_terms.append(term)
+            query_words.append(word)
             matches.append(found)
             if len(query_terms) >= MAX_QUESTION_TERMS:
                 break
         if not query_terms:
             return None
+        # What each word not in scope says about the topic (topics.py): now for words
+        # the FAQ does not know at all (a place among them adds PLACE_TERM), on demand
+        # for the others.
+        topic: list[Weight | None] = [
+            None if found else self._topics.weight(word, language, question)
+            for word, found in zip(query_words, matches, strict=True)
+        ]
+        place = self._vocab.ids().get(PLACE_TERM)
+        if (
+            place is not None
+            and len(query_terms) < MAX_QUESTION_TERMS
+            and any(kind is not None and kind.place for kind in topic)
+        ):
+            query_terms.append(PLACE_TERM)
+            query_words.append(PLACE_TERM)
+            matches.append({place: 1.0})
+            topic.append(None)
         weights = {}
         unknown = {}
         unknown_terms = {}
@@ -505,7 +536,7 @@ class FaqIndex:
             term_weights: list[float] = []
             unknown_weight = 0.0
             unknown_count = 0
-            for found in matches:
+            for k, found in enumerate(matches):
                 best: float | None = None
                 in_scope = False
                 for t in found:
@@ -516,13 +547,19 @@ class FaqIndex:
                         if t not in asked:
                             in_scope = True
                 weight = oov if best is None else best
-                term_weights.append(weight)
                 if not in_scope:
-                    unknown_weight += weight
+                    kind = topic[k]
+                    if kind is None:
+                        kind = topic[k] = self._topics.weight(query_words[k], language, question)
                     if best is None:  # not even an answer uses it
-                        unknown_count += 1
+                        weight *= kind.salience
+                        unknown_count += kind.guard >= 0.5
+                    unknown_weight += weight * kind.guard
+                term_weights.append(weight)
             weights[loc] = tuple(term_weights)
-            unknown[loc] = unknown_weight / sum(term_weights)
+            total = sum(term_weights)
+            # nothing but names and times: nothing in scope either
+            unknown[loc] = unknown_weight / total if total > 0 else 1.0
             unknown_terms[loc] = unknown_count
         best_sim: dict[int, float] = {}
         for found in matches:
@@ -657,7 +694,8 @@ class FaqIndex:
                 if value > best:
                     best = value
             explained += weight * best
-        return explained / sum(weights)
+        total = sum(weights)
+        return explained / total if total > 0 else 0.0
 
     def _decide(self, query: _Query, ranked: list[Scored], preferred: str | None) -> Decision:
         s = self.settings
@@ -696,6 +734,14 @@ class FaqIndex:
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
+
+
+def _phrasing_terms(phrasing: str) -> list[str]:
+    """An admin's phrasing as terms, with ``PLACE_TERM`` when it names a place."""
+    found = text.terms(phrasing)
+    if found and names_place(found):
+        found.append(PLACE_TERM)
+    return found
 
 
 def _strong(query: _Query | None) -> int:

@@ -169,6 +169,7 @@ class ScoreTable:
                 if only is not None:
                     best[only] = np.maximum(best[only], sim * answer_factor)
             explained += per_locale[self.locale_of, j] * best
-        totals = per_locale.sum(axis=1)
+        # A question of names and times only weighs nothing in a locale: explains nothing.
+        totals = np.maximum(per_locale.sum(axis=1), 1e-9)
         out: Floats = explained / totals[self.locale_of]
         return out

@@ -24,10 +24,11 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``live``: "живой", "справжній", "real", "live";
 * ``reach``: a verb of being put in touch ("позовите", "з'єднайте", "talk", "put");
 * ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
+* ``avail``: being there ("available", "онлайн", "на связи");
 * ``bot``: the bot itself ("бот", "robot").
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
-``person`` with ``reach``, ``live`` with ``staff`` or ``person``, or ``person`` with
+``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, or ``person`` with
 ``want`` next to a mention of the bot ("можно человека, а не бота"), unless the wish
 is a job ("хочу работать у вас менеджером"). English puts the
 verb first ("talk to a manager"), so there the verb must precede the person: "does
@@ -164,6 +165,13 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "en": "want need",
     },
     # Wanting to *become* staff is a job question, not a request for one.
+    # "Is a human available?", "кто-нибудь есть на связи?": asking whether a person is
+    # there is asking for one (any order, in English too).
+    "avail": {
+        "ru": "доступен доступна доступны свободен свободна свободны онлайн связи",
+        "uk": "доступний доступна доступні вільний вільна вільні онлайн звязку",
+        "en": "available around online free there",
+    },
     "job": {
         "ru": "работать работа вакансия вакансии стать устроиться резюме",
         "uk": "працювати робота вакансія вакансії стати влаштуватися резюме",
@@ -182,6 +190,7 @@ _CONCEPT_RULES = (
     ("person", "reach"),
     ("staff", "live"),
     ("person", "live"),
+    ("person", "avail"),
 )
 
 SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more

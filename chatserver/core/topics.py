@@ -1,0 +1,225 @@
+"""How strongly a question word that the FAQ never uses says "this is another topic".
+
+The out-of-scope guard of ``faq.py`` refuses to answer a question whose weight sits
+mostly on words the FAQ does not know ("забыл пароль от wi-fi дома"). Counting every
+such word the same made it refuse the shop's own questions whenever a visitor named a
+product, a city, a time or simply used a verb the admin did not ("где мой заказ??? жду
+уже неделю", "does the tv come with a warranty"). A word now counts by what it is:
+
+* a name (a place, a person, a brand: ``Geox``/``Name``/``Surn``/``Orgn``/``Trad`` in
+  the pymorphy3 dictionaries, a country or region from pycountry in en/ru/uk, or a
+  capitalised word inside a sentence) and a time word (неделя, вчера, last week) say
+  where and when, not what about: ``NAME``;
+* a word the admin lists under ``products:`` (what the shop sells) is the shop's own
+  topic: ``PRODUCT``;
+* a Russian or Ukrainian word the dictionary reads only as a verb, adverb, adjective
+  and the like (жду, досі, прийшло, сразу) says little about the topic: ``FUNCTION``;
+  a Latin word or a number inside a Cyrillic question is usually a model or an order
+  number: ``FUNCTION`` too;
+* a noun, an unknown Cyrillic word and any other English word keep the full weight:
+  "пиццы", "роутер", "netflix" are what the question is about.
+
+Pure apart from the dictionaries, which are loaded once on first use and only consulted
+for words the FAQ does not know; results are memoised per word.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from chatserver.core import text
+
+
+class Weight(NamedTuple):
+    """``guard``: how much of the word's weight counts towards the out-of-scope share;
+    ``salience``: how much of it the answering entry must explain (precision)."""
+
+    guard: float
+    salience: float
+    place: bool = False  # a country, region or city: evidence for entries naming places
+
+
+NAME = Weight(0.0, 0.0)  # who: nothing an entry has to explain
+PLACE = Weight(0.0, 0.0, place=True)  # where: matches PLACE_TERM rather than itself
+PRODUCT = Weight(0.5, 1.0)  # the shop's own topic, but "сколько стоит айфон" is not delivery
+FUNCTION = Weight(0.5, 0.5)
+TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
+TOPIC = Weight(1.0, 1.0)
+
+# A pymorphy3 reading counts when the dictionary gives it at least this probability;
+# "дома" is both a noun (дом) and an adverb, and the noun is what the trap is about.
+_READING_SHARE = 0.15
+_NAME_TAGS = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"})
+_NON_TOPIC_POS = frozenset(
+    {
+        "VERB", "INFN", "ADVB", "ADJF", "ADJS", "COMP", "PRTF", "PRTS", "GRND", "NUMR",
+        "NPRO", "PRED", "PREP", "CONJ", "PRCL", "INTJ",
+    }
+)  # fmt: skip
+# Nouns and adverbs of time, as lemmas (ru, uk) and words (en).
+_TIME_TEXT = """
+    день неделя месяц год час минута секунда сутки вечер утро ночь полдень выходные
+    понедельник вторник среда четверг пятница суббота воскресенье вчера сегодня завтра
+    позавчера послезавтра неделька денёк
+    тиждень місяць рік година хвилина доба вечір ранок ніч вихідні понеділок вівторок
+    середа четвер пятниця субота неділя вчора сьогодні завтра позавчора
+    day days week weeks month months year years hour hours minute minutes yesterday
+    today tomorrow tonight morning evening night weekend ago monday tuesday wednesday
+    thursday friday saturday sunday
+"""
+_TIME_WORDS = frozenset(_TIME_TEXT.split())
+_CAPITALISED = re.compile(r"(?<![.!?…]\s)(?<!^)\b([A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’-]+)")
+_LATIN = re.compile("^[a-z]+$")
+_TOKEN = re.compile(r"[^\W_]+")
+_DOUBLED = re.compile(r"([^\W\d_])\1")
+_HAS_DIGIT = re.compile(r"\d")
+_CACHE_SIZE = 16_384
+
+
+class Topics:
+    """Weighs unknown question words; ``products`` are the admin's words for the goods
+    (any language, matched by stem)."""
+
+    def __init__(self, products: Iterable[str] = ()) -> None:
+        self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
+
+    def weight(self, word: str, language: str | None, question: str) -> Weight:
+        """The topic weight of ``word`` (a content word of ``question``: folded, not
+        stemmed) in a question in ``language`` (``text.detect_locale``)."""
+        original = spelling(question).get(word, word)
+        named = original.startswith(_NAMED)
+        if named:
+            original = original[len(_NAMED) :]
+        if self._products and text.stem(word) in self._products:
+            return PRODUCT
+        kind = _word_weight(word, original, language == "uk")
+        return NAME if named and not kind.place else kind
+
+
+_NAMED = "\x00"  # spelling()'s mark before a capitalised word
+
+
+@functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
+def spelling(question: str) -> dict[str, str]:
+    """For the words of ``question`` that ``text.words`` changes, how they were typed:
+    folded but with doubled letters kept ("россии", which ``words`` makes "росии", is
+    what the dictionary knows). Words written with a capital letter inside a sentence
+    ("в Харків", "swing by Forest Street") get ``_NAMED`` in front: names (a place
+    among them stays a place). The first word of a sentence and words in capitals
+    ("ОТМЕНИТЕ ЗАКАЗ") are not names."""
+    question = question[:500]
+    out: dict[str, str] = {}
+    folded = text.fold(question)
+    if _DOUBLED.search(folded):
+        for token in _TOKEN.findall(folded):
+            if _DOUBLED.search(token):
+                for word in text.words(token):
+                    out[word] = token
+    for token in _CAPITALISED.findall(question):
+        for word in text.words(token):
+            out[word] = _NAMED + out.get(word, text.fold(token))
+    return out
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _word_weight(word: str, original: str, ukrainian: bool) -> Weight:
+    if word in _TIME_WORDS or original in _TIME_WORDS:
+        return TIME
+    if _HAS_DIGIT.search(word):
+        return FUNCTION  # an order number, an amount, a model ("ps5", "2x")
+    latin, cyrillic = _places()
+    if _LATIN.match(word):
+        if original in latin or word in latin:
+            return PLACE
+        return TOPIC  # "wi-fi" in "забыл пароль от wi-fi дома" is the topic
+    if text.stem(word) in cyrillic:
+        return PLACE
+    return _cyrillic_weight(original, ukrainian or any(c in "іїєґ" for c in word))
+
+
+def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
+    ru, uk = _analyzers()
+    for morph in (uk, ru) if ukrainian else (ru, uk):
+        if not morph.word_is_known(word):
+            continue
+        parsed = morph.parse(word)
+        readings = [p for p in parsed if p.score >= _READING_SHARE] or parsed[:1]
+        tags = readings[0].tag.grammemes  # the likeliest reading
+        if "Geox" in tags:
+            return PLACE
+        if _NAME_TAGS & tags:
+            return NAME
+        if any(p.normal_form.replace("ё", "е") in _TIME_WORDS for p in readings):
+            return TIME
+        if all(p.tag.POS in _NON_TOPIC_POS for p in readings):
+            return FUNCTION
+        return TOPIC
+    return TOPIC
+
+
+# The term that a place name in a phrasing adds to it ("Есть доставка в Казахстан?"),
+# and that a place in a question matches, whichever place it is.
+PLACE_TERM = "@place"
+
+
+def names_place(terms: Iterable[str]) -> bool:
+    """Whether an admin's phrasing, as ``text.terms``, names a country or region (the
+    gazetteer only, by stem: this runs for every phrasing when the index is built)."""
+    return not _place_stems().isdisjoint(terms)
+
+
+def warm() -> None:
+    """Load the dictionaries and the gazetteer now (~0.5 s, once per process) rather
+    than on a visitor's first question; ``FaqIndex.build`` calls it."""
+    for morph in _analyzers():
+        morph.parse("проверкаа")  # an unknown word: loads the predictors as well
+    _place_stems()
+
+
+@functools.cache
+def _place_stems() -> frozenset[str]:
+    latin, cyrillic = _places()
+    return cyrillic | {text.stem(w) for w in latin}
+
+
+@functools.cache
+def _analyzers() -> tuple[Any, Any]:
+    import pymorphy3  # imported late: ~0.2 s and ~30 MB, only once a question needs it
+
+    return pymorphy3.MorphAnalyzer(lang="ru"), pymorphy3.MorphAnalyzer(lang="uk")
+
+
+@functools.cache
+def _places() -> tuple[frozenset[str], frozenset[str]]:
+    """One-word names of countries and their regions in en, ru and uk: the Latin ones
+    as written, the Cyrillic ones as stems ("німечин" finds "у Німеччині"); short ones
+    ("Того", "Chad") are left out."""
+    import pycountry
+
+    latin: set[str] = set()
+    cyrillic: set[str] = set()
+    translations = [
+        gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for domain in ("iso3166-1", "iso3166-2")
+        for lang in ("ru", "uk")
+    ]
+    sources: list[str] = []
+    for country in pycountry.countries:
+        sources.extend(
+            getattr(country, key, "") for key in ("name", "common_name", "official_name")
+        )
+    sources.extend(sub.name for sub in pycountry.subdivisions)
+    for name in list(sources):
+        sources.extend(t.gettext(name) for t in translations)
+    for name in sources:
+        found = text.words(name)
+        if len(found) == 1 and len(found[0]) >= 5 and found[0] not in text.STOP_WORDS:
+            if _LATIN.match(found[0]):
+                latin.add(found[0])
+            else:
+                cyrillic.add(text.stem(found[0]))
+    return frozenset(latin), frozenset(cyrillic)

@@ -1,0 +1,120 @@
+"""What an unknown question word says about the topic (chatserver/core/topics.py), and
+how the FAQ match uses it: names, places, times and the shop's products are no sign of
+another topic, nouns are."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatserver.core import topics
+from chatserver.core.faq import Answer, FaqEntry, FaqIndex, NoMatch, Suggest
+from chatserver.core.topics import FUNCTION, NAME, PLACE, PRODUCT, TIME, TOPIC, Topics
+
+
+def weight(word: str, question: str, language: str | None = "ru", **kw: object) -> object:
+    return Topics(**kw).weight(word, language, question)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("word", "question", "language", "expected"),
+    [
+        # places: the Russian dictionary's Geox, the gazetteer in three languages
+        ("калининград", "доставляете в калининград?", "ru", PLACE),
+        ("алматы", "я из алматы", "ru", PLACE),
+        ("германию", "можно заказать в германию?", "ru", PLACE),
+        ("німечині", "я у німеччині", "uk", PLACE),  # words() collapses doubled letters
+        ("japan", "im in japan", "en", PLACE),
+        ("texas", "how long to texas", "en", PLACE),
+        # a capitalised word inside a sentence is a name; the first word is not
+        ("forest", "can i swing by Forest Street?", "en", NAME),
+        # times
+        ("неделю", "жду уже неделю", "ru", TIME),
+        ("yesterday", "ordered yesterday", "en", TIME),
+        # verbs and adverbs say little about the topic, nouns say what it is
+        ("жду", "жду уже неделю", "ru", FUNCTION),
+        ("прийшло", "досі не прийшло", "uk", FUNCTION),
+        ("пицы", "доставка пиццы", "ru", TOPIC),  # the dictionary sees "пиццы"
+        ("роутер", "как настроить роутер", "ru", TOPIC),
+        ("netflix", "cancel my netflix subscription", "en", TOPIC),
+        ("wifi", "забыл пароль от wi-fi дома", "ru", TOPIC),
+        # numbers are models, amounts, order numbers
+        ("48213", "cancel order 48213", "en", FUNCTION),
+        # an unknown Cyrillic word is a topic until shown otherwise
+        ("фывапр", "фывапр", "ru", TOPIC),
+    ],
+)
+def test_word_kinds(word: str, question: str, language: str, expected: object) -> None:
+    assert weight(word, question, language) == expected
+
+
+def test_the_admins_products_are_the_shops_topic() -> None:
+    assert weight("телевизор", "можно телевизор в кредит?") == TOPIC
+    products = ["телевизор", "Samsung Galaxy"]
+    assert weight("телевизоры", "телевизоры есть?", products=products) == PRODUCT
+    assert weight("galaxy", "a galaxy in stock?", "en", products=products) == PRODUCT
+
+
+def test_spelling_keeps_doubled_letters_and_marks_names() -> None:
+    spelt = topics.spelling("Доставка в России? Жду в Харкові. ОТМЕНИТЕ ЗАКАЗ")
+    assert spelt["роси"] == topics._NAMED + "россии"  # words() collapses "сс" and "ии"
+    assert spelt["харкові"] == topics._NAMED + "харкові"
+    assert weight("роси", "Доставка в России?") == PLACE  # a name, and a place
+    assert weight("харкові", "Доставка в Харкові?", "uk") == NAME
+    assert "доставка" not in spelt  # first word of a sentence
+    assert "жду" not in spelt
+    assert "отмените" not in spelt  # capitals are shouting, not a name
+
+
+def test_names_place_reads_an_admins_phrasing() -> None:
+    from chatserver.core import text
+
+    assert topics.names_place(text.terms("Есть доставка в Казахстан?"))
+    assert topics.names_place(text.terms("Do you ship to Canada?"))
+    assert not topics.names_place(text.terms("Сколько стоит доставка?"))
+
+
+def faq(*entries: FaqEntry, products: tuple[str, ...] = ()) -> FaqIndex:
+    return FaqIndex.build(entries, products=products)
+
+
+def entry(entry_id: str, *questions: str, locale: str = "ru") -> FaqEntry:
+    return FaqEntry(entry_id, locale, "test", questions, f"answer of {entry_id}")
+
+
+SHOP = (
+    entry("regions", "Доставляете в другие страны?", "Есть доставка в Казахстан?"),
+    entry("time", "Сколько дней идёт доставка?", "Когда привезут заказ?"),
+    entry("status", "Где мой заказ?", "Как отследить заказ?"),
+    entry("credit", "Можно купить в кредит?", "Есть рассрочка?"),
+    entry("password", "Забыл пароль", "Как восстановить пароль?"),
+    entry("return", "Как вернуть товар?", "Можно сдать товар обратно?"),
+)
+
+
+def test_a_place_in_a_question_meets_the_entry_naming_places() -> None:
+    decision = faq(*SHOP).match("а в Армению доставляете?", "ru")
+    assert isinstance(decision, Answer | Suggest)
+    first = decision.entry if isinstance(decision, Answer) else decision.candidates[0].entry
+    assert first.id == "regions"
+
+
+def test_times_and_verbs_no_longer_hide_the_question() -> None:
+    decision = faq(*SHOP).match("где мой заказ??? жду уже неделю", "ru")
+    assert isinstance(decision, Answer)
+    assert decision.entry.id == "status"
+
+
+def test_a_product_the_shop_sells_is_in_scope_but_another_topic_is_not() -> None:
+    index = faq(*SHOP, products=("телевизор", "ноутбук"))
+    answered = index.match("можно взять телевизор в кредит?", "ru")
+    assert isinstance(answered, Answer)
+    assert answered.entry.id == "credit"
+    # the trap of the issue: someone else's password, whatever the words in common
+    assert not isinstance(index.match("забыл пароль от wi-fi дома", "ru"), Answer)
+    assert not isinstance(index.match("где купить хлеб", "ru"), Answer)
+
+
+def test_a_question_of_names_and_times_only_is_no_match() -> None:
+    index = faq(*SHOP)
+    assert isinstance(index.match("Москва, вторник", "ru"), NoMatch)
+    assert isinstance(index.match("Texas", "en"), NoMatch)
