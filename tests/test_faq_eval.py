@@ -29,8 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # to 0.69 and wrong answers from 2.3% to 3.6% (the issue's limit is 5%), and quiet from
 # 0.89 to 0.85: the one floor lowered so far, by decision (README "Matching quality"):
 # out-of-scope answers are inside the wrong-answer rate, which the issue bounds.
+# Its handoff concepts (a person who is "available", a refusal of the bot, a short "можно
+# человека?") took held-out handoff from 0.93 to 0.96: that target is now asserted.
 TOP1_FLOOR = 0.69
-HANDOFF_FLOOR = 0.92
+HANDOFF_FLOOR = 0.95  # the target, met since the fifth round (96% held out)
 QUIET_FLOOR = 0.84
 
 

@@ -188,6 +188,19 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         ("is a human being available to chat?", True, True),
         ("кто-нибудь есть на связи?", False, True),
         ("is the iphone 15 available?", True, False),
+        ("is anyone there?", True, True),
+        ("can someone help me", True, True),
+        ("put me through to sales", True, True),
+        ("переключи на живого", False, True),
+        ("можно человека?", False, True),
+        ("есть кто живой?", False, True),
+        ("ответьте кто-нибудь", False, True),
+        ("відповість хтось?", False, True),
+        # refusing the bot is asking for someone else; complaining about it is not
+        ("не хочу общаться с ботом", False, True),
+        ("i don't want to talk to a bot", True, True),
+        ("бот не отвечает на вопрос про доставку", False, False),
+        ("кто доставляет заказы?", False, False),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:
@@ -199,6 +212,10 @@ def test_handoff_beats_faq_and_works_on_an_empty_index() -> None:
     assert isinstance(index.match("оператор"), HandoffRequest)
     assert isinstance(FaqIndex.build([]).match("talk to a human"), HandoffRequest)
     assert FaqIndex.build([]).match("как дела") == NoMatch()
+    # a request made of stop words only still reaches the concepts
+    assert isinstance(
+        FaqIndex.build([entry("a", "вопрос")]).match("is anyone there?"), HandoffRequest
+    )
 
 
 # --- index and decisions --------------------------------------------------------------

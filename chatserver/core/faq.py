@@ -392,11 +392,11 @@ class FaqIndex:
         """Decide what to do with ``question``; ``locale`` is the conversation's hint."""
         question = question[:MAX_QUESTION_CHARS]
         query = self._parse(question)
-        if query is None:
-            return NoMatch()
         handoff = self._handoff_score(question, query)
         if handoff > 0:
             return HandoffRequest(round(handoff, 1))
+        if query is None:
+            return NoMatch()
         preferred = self._preferred_locale(question, query, locale)
         return self._decide(query, self._rank(query, preferred, full=False), preferred)
 
@@ -437,13 +437,17 @@ class FaqIndex:
 
     # --- internals ------------------------------------------------------------------
 
-    def _handoff_score(self, question: str, query: _Query) -> float:
+    def _handoff_score(self, question: str, query: _Query | None) -> float:
         """How surely ``question`` asks for a person: a phrase (built-in or the admin's)
-        or a combination of concepts (``intents``), whichever is surer."""
-        phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        or a combination of concepts (``intents``), whichever is surer. Concepts are
+        read even when no content word is left ("is anyone there?")."""
+        phrase = 0.0
+        if query is not None:
+            phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
         if phrase >= 100.0:
             return phrase
-        english = text.detect_locale(question) == "en" and query.script == "native"
+        script = query.script if query is not None else "native"
+        english = text.detect_locale(question) == "en" and script == "native"
         return max(phrase, _CONCEPTS.score(text.words(question), english))
 
     def _parse(self, question: str) -> _Query | None:

@@ -25,11 +25,13 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``reach``: a verb of being put in touch ("позовите", "з'єднайте", "talk", "put");
 * ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
 * ``avail``: being there ("available", "онлайн", "на связи");
-* ``bot``: the bot itself ("бот", "robot").
+* ``bot``: the bot itself ("бот", "robot"); ``not``: a negation.
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
 ``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, or ``person`` with
-``want`` next to a mention of the bot ("можно человека, а не бота"), unless the wish
+``want`` next to a mention of the bot ("можно человека, а не бота") or in a message
+of a few words ("можно человека?"), ``live`` with ``reach`` ("переключи на живого"),
+or a refusal of the bot ("не хочу общаться с ботом"), unless the wish
 is a job ("хочу работать у вас менеджером"). English puts the
 verb first ("talk to a manager"), so there the verb must precede the person: "does
 your staff speak English?" is a question about the shop. A person alone ("оператор")
@@ -138,12 +140,12 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
         "співробітник представник підтримка адміністратор",
         "en": "operator agent representative rep manager staff employee specialist "
-        "consultant supervisor admin administrator",
+        "consultant supervisor admin administrator support sales",
     },
     "person": {
-        "ru": "человек человека человеком люди людей кто-нибудь кто-то кого-нибудь "
+        "ru": "человек человека человеком люди людей кто кто-нибудь кто-то кого-нибудь "
         "кем-нибудь кем-то",
-        "uk": "людина людину людиною люди людей хтось когось хто-небудь",
+        "uk": "людина людину людиною люди людей хто хтось когось хто-небудь",
         "en": "human person people someone somebody anyone anybody",
     },
     "live": {
@@ -154,10 +156,11 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "reach": {
         "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
         "переключить переведите передайте пригласите поговорить говорить общаться "
-        "пообщаться связаться свяжите дайте дай",
+        "пообщаться связаться свяжите дайте дай ответьте ответит ответь",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
-        "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай",
-        "en": "talk speak chat connect transfer put get give reach escalate",
+        "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
+        "відповість відповідайте",
+        "en": "talk speak chat connect transfer put get give reach escalate contact",
     },
     "want": {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу",
@@ -168,14 +171,22 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     # "Is a human available?", "кто-нибудь есть на связи?": asking whether a person is
     # there is asking for one (any order, in English too).
     "avail": {
-        "ru": "доступен доступна доступны свободен свободна свободны онлайн связи",
-        "uk": "доступний доступна доступні вільний вільна вільні онлайн звязку",
-        "en": "available around online free there",
+        "ru": "доступен доступна доступны свободен свободна свободны онлайн связи есть "
+        "помогите помочь",
+        "uk": "доступний доступна доступні вільний вільна вільні онлайн звязку є "
+        "допоможіть допомогти",
+        "en": "available around online free there help",
     },
     "job": {
         "ru": "работать работа вакансия вакансии стать устроиться резюме",
         "uk": "працювати робота вакансія вакансії стати влаштуватися резюме",
         "en": "job work hiring career vacancy become",
+    },
+    # "не хочу общаться с ботом", "i don't want a bot": a refusal of the bot.
+    "not": {
+        "ru": "не нет",
+        "uk": "не ні",
+        "en": "not dont don't no",
     },
     "bot": {
         "ru": "бот бота ботом робот",
@@ -191,7 +202,9 @@ _CONCEPT_RULES = (
     ("staff", "live"),
     ("person", "live"),
     ("person", "avail"),
+    ("live", "reach"),  # "переключи на живого"
 )
+SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
 
 SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
@@ -287,11 +300,13 @@ class HandoffConcepts:
     def score(self, message_words: Sequence[str], english: bool) -> float:
         """0..100 when the concepts in ``message_words`` make a request for a person."""
         found = self.find(message_words)
-        if "staff" not in found and "person" not in found:
+        if "bot" in found and "not" in found and ("want" in found or "reach" in found):
+            return 100.0 * min(found["bot"][2], found["not"][2])  # "не хочу с ботом"
+        if "staff" not in found and "person" not in found and "live" not in found:
             return 0.0
         best = 0.0
         pairs = list(_CONCEPT_RULES)
-        if "bot" in found:
+        if "bot" in found or len(message_words) <= SHORT_REQUEST:
             pairs.append(("person", "want"))
         for who, verb in pairs:
             if verb == "want" and "job" in found:
