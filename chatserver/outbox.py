@@ -21,8 +21,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
+from chatserver.config import OutboxSettings
 from chatserver.core.followup import retry_delay
 from chatserver.ids import new_id
 from chatserver.mailer import DeliveryError, redact
@@ -37,12 +37,7 @@ Handler = Callable[[OutboxItem], Awaitable[None]]
 MAX_ERROR = 500
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxOptions:
-    lease_seconds: float = 120.0
-    retry_first_seconds: float = 30.0
-    retry_max_seconds: float = 3600.0
-    batch: int = 10
+BATCH = 10  # items claimed at once; a full batch means more may be due
 
 
 class OutboxWorker:
@@ -50,12 +45,12 @@ class OutboxWorker:
         self,
         store: Store,
         handlers: Mapping[str, Handler],
-        options: OutboxOptions,
+        settings: OutboxSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.handlers = handlers
-        self.options = options
+        self.settings = settings
         self.clock = clock
         self._wake = asyncio.Event()
 
@@ -69,8 +64,8 @@ class OutboxWorker:
         items = await self.store.claim_outbox(
             self.clock(),
             lease=lease,
-            lease_seconds=self.options.lease_seconds,
-            limit=self.options.batch,
+            lease_seconds=self.settings.lease_seconds,
+            limit=BATCH,
         )
         await asyncio.gather(*(self._deliver(item, lease) for item in items))
         return len(items)
@@ -90,8 +85,8 @@ class OutboxWorker:
             error = redact(error)[:MAX_ERROR]
             delay = retry_delay(
                 item.attempts,
-                first=self.options.retry_first_seconds,
-                cap=self.options.retry_max_seconds,
+                first=self.settings.retry_first_seconds,
+                cap=self.settings.retry_max_seconds,
             )
             log.warning(
                 "%s %s: attempt %d failed (%s); next in %.0f s",
@@ -110,7 +105,7 @@ class OutboxWorker:
         else:
             log.info("%s %s delivered (attempt %d)", item.kind, item.key, item.attempts)
 
-    async def run(self, poll_seconds: float) -> None:
+    async def run(self) -> None:
         """Deliver forever (cancel to stop); a failing store is retried, with a capped
         backoff, and never stops the loop."""
         failures = 0
@@ -125,9 +120,9 @@ class OutboxWorker:
                 log.exception("reading the outbox failed")
                 claimed = 0
             stop_if_cancelled()
-            if claimed == self.options.batch:
+            if claimed == BATCH:
                 continue  # more may be due
-            wait = poll_seconds * min(2**failures, 30)
+            wait = self.settings.poll_seconds * min(2**failures, 30)
             self._wake.clear()
             # Not asyncio.timeout: on Python 3.11 a cancel arriving as the timeout
             # expires comes out as TimeoutError, and the loop would never stop.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chatserver.config import OutboxSettings
 from chatserver.mailer import DeliveryError
-from chatserver.outbox import OutboxOptions, OutboxWorker
+from chatserver.outbox import OutboxWorker
 from chatserver.store.base import OutboxItem
 from chatserver.store.sqlite import SqliteStore
 
@@ -34,7 +35,7 @@ async def test_failures_are_retried_with_backoff_and_never_dropped(tmp_path: Pat
     worker = OutboxWorker(
         store,
         {"email": flaky},
-        OutboxOptions(retry_first_seconds=10, retry_max_seconds=15),
+        OutboxSettings(retry_first_seconds=10, retry_max_seconds=15),
         clock=clock,
     )
     try:
@@ -79,7 +80,7 @@ async def test_an_item_of_a_dead_worker_is_taken_over(tmp_path: Path) -> None:
         [claimed] = await store.claim_outbox(clock.now, lease="dead", lease_seconds=lease_seconds)
         assert claimed.key == "k"
         worker = OutboxWorker(
-            store, {"email": send}, OutboxOptions(lease_seconds=lease_seconds), clock=clock
+            store, {"email": send}, OutboxSettings(lease_seconds=lease_seconds), clock=clock
         )
         assert await worker.run_once() == 0
         clock.now += lease_seconds

@@ -29,7 +29,7 @@ from chatserver.event_log import EventLog
 from chatserver.faq_files import FaqLibrary
 from chatserver.followups import CSAT, EMAIL, EmailSender, FollowUpOptions, FollowUps
 from chatserver.mailer import SmtpMailer
-from chatserver.outbox import Handler, OutboxOptions, OutboxWorker
+from chatserver.outbox import Handler, OutboxWorker
 from chatserver.presence import LocalPresence, Presence
 from chatserver.presence_redis import RedisPresence
 from chatserver.realtime.agent import AgentNamespace
@@ -237,7 +237,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             ),
             name="retention",
         ),
-        asyncio.create_task(outbox.run(settings.outbox.poll_seconds), name="outbox"),
+        asyncio.create_task(outbox.run(), name="outbox"),
     ]
     tasks.append(
         asyncio.create_task(
@@ -272,11 +272,7 @@ def _outbox(
     outbox = OutboxWorker(
         store,
         handlers,
-        OutboxOptions(
-            lease_seconds=settings.outbox.lease_seconds,
-            retry_first_seconds=settings.outbox.retry_first_seconds,
-            retry_max_seconds=settings.outbox.retry_max_seconds,
-        ),
+        settings.outbox,
     )
     webhooks.wake = outbox.wake
     csat = settings.csat
