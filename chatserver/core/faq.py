@@ -456,7 +456,7 @@ class FaqIndex:
         content = text.content_words(question)
         language = text.detect_locale(question)
         native = self._query(content, "native", question, language)
-        if not self._cyrillic or text.detect_locale(question) != "en":
+        if not self._cyrillic or language != "en":
             return native
         if native is not None and all(native.matches):
             return native  # every word is one the FAQ knows: it is English

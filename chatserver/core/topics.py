@@ -4,23 +4,24 @@ The out-of-scope guard of ``faq.py`` refuses to answer a question whose weight s
 mostly on words the FAQ does not know ("забыл пароль от wi-fi дома"). Counting every
 such word the same made it refuse the shop's own questions whenever a visitor named a
 product, a city, a time or simply used a verb the admin did not ("где мой заказ??? жду
-уже неделю", "does the tv come with a warranty"). A word now counts by what it is:
+уже неделю", "does the tv come with a warranty"). A word now counts by what it is
+(``Weight``: how much it says "another topic", how much of it an entry must explain):
 
-* a name (a place, a person, a brand: ``Geox``/``Name``/``Surn``/``Orgn``/``Trad`` in
-  the pymorphy3 dictionaries, a country or region from pycountry in en/ru/uk, or a
-  capitalised word inside a sentence) and a time word (неделя, вчера, last week) say
-  where and when, not what about: ``NAME``;
-* a word the admin lists under ``products:`` (what the shop sells) is the shop's own
-  topic: ``PRODUCT``;
+* a place (``Geox`` in the pymorphy3 dictionaries, a country or region from pycountry
+  in en/ru/uk): ``PLACE``, which also meets ``PLACE_TERM`` in phrasings naming places;
+* a name (``Name``/``Surn``/``Orgn``/``Trad``, or a capitalised word inside a
+  sentence): ``NAME``;
+* a time word (неделя, вчера, last week): ``TIME``;
+* a word the admin lists under ``products:`` (what the shop sells): ``PRODUCT``, half
+  a topic but one an entry must explain ("сколько стоит айфон" is no delivery question);
 * a Russian or Ukrainian word the dictionary reads only as a verb, adverb, adjective
-  and the like (жду, досі, прийшло, сразу) says little about the topic: ``FUNCTION``;
-  a Latin word or a number inside a Cyrillic question is usually a model or an order
-  number: ``FUNCTION`` too;
-* a noun, an unknown Cyrillic word and any other English word keep the full weight:
-  "пиццы", "роутер", "netflix" are what the question is about.
+  and the like (жду, досі, прийшло, сразу), and a number (an order number, a model):
+  ``FUNCTION``;
+* a noun, an unknown Cyrillic word and any other Latin word keep the full weight:
+  "пиццы", "роутер", "wi-fi", "netflix" are what the question is about (``TOPIC``).
 
-Pure apart from the dictionaries, which are loaded once on first use and only consulted
-for words the FAQ does not know; results are memoised per word.
+Pure apart from the dictionaries, which ``warm`` loads once per process and which are
+only consulted for words the FAQ does not know; results are memoised per word.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def _place_stems() -> frozenset[str]:
 
 @functools.cache
 def _analyzers() -> tuple[Any, Any]:
-    import pymorphy3  # imported late: ~0.2 s and ~30 MB, only once a question needs it
+    import pymorphy3  # imported late: ~0.2 s and ~30 MB, by warm() at the first build
 
     return pymorphy3.MorphAnalyzer(lang="ru"), pymorphy3.MorphAnalyzer(lang="uk")
 
