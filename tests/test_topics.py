@@ -8,7 +8,7 @@ import pytest
 
 from chatserver.core import topics
 from chatserver.core.faq import Answer, FaqEntry, FaqIndex, NoMatch, Suggest
-from chatserver.core.topics import FUNCTION, NAME, PLACE, PRODUCT, TIME, TOPIC, Topics
+from chatserver.core.topics import FUNCTION, NAME, OWNED, PLACE, PRODUCT, TIME, TOPIC, Topics
 
 
 def weight(word: str, question: str, language: str | None = "ru", **kw: object) -> object:
@@ -36,7 +36,21 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("пицы", "доставка пиццы", "ru", TOPIC),  # the dictionary sees "пиццы"
         ("роутер", "как настроить роутер", "ru", TOPIC),
         ("netflix", "cancel my netflix subscription", "en", TOPIC),
-        ("wifi", "забыл пароль от wi-fi дома", "ru", TOPIC),
+        ("wifi", "забыл пароль wi-fi дома", "ru", TOPIC),
+        # English: a word the dictionary reads only as a verb, adjective or adverb
+        ("remember", "can't remember the old one", "en", FUNCTION),
+        ("twice", "i was charged twice", "en", FUNCTION),
+        ("pizza", "do you deliver pizza", "en", TOPIC),
+        ("instagram", "forgot my instagram password", "en", TOPIC),
+        # ...but a Latin word in a Russian question is no English verb
+        ("remember", "как сделать remember me", "ru", TOPIC),
+        # another company (Orgn is not a person's name): a topic
+        ("яндекс", "пароль для яндекс почты", "ru", TOPIC),
+        # whose: a topic right after "от"/"від"/"from" names another owner
+        ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
+        ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
+        ("ryanair", "how do i get a refund from ryanair", "en", OWNED),
+        ("калининград", "посылка от калининград", "ru", PLACE),  # a place stays one
         # numbers are models, amounts, order numbers
         ("48213", "cancel order 48213", "en", FUNCTION),
         # an unknown Cyrillic word is a topic until shown otherwise

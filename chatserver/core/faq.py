@@ -48,7 +48,7 @@ from typing import Literal
 
 import numpy as np
 
-from chatserver.core import text, topics
+from chatserver.core import commonness, text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector
 from chatserver.core.models import LOCALES
@@ -97,8 +97,8 @@ CONFIDENT_SCORE = 40.0
 CONFIDENT_LEAD = 20.0
 # Beside the top entry (which must reach suggest_cutoff), a suggestion may be this much
 # weaker: "payment options" offers the failed-payment entry (44) and the payment methods
-# one (28), which share its one known word.
-RIVAL_SLACK = 10.0
+# one (28), which share its one known word. See suggest_window.
+RIVAL_SLACK = 15.0
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
@@ -142,7 +142,10 @@ class MatchSettings:
         доставка") differ by one term; a question missing that term puts both within
         a few points. 4-8 give the same dev figures; 6 is the middle.
     max_suggestions 3: what a chat bubble can show without scrolling.
-    suggest_window 20: suggestions far below the best one are distractions.
+    suggest_window 30: suggestions far below the best one are distractions, but when
+        the bot is unsure a third option costs the visitor little: 20 -> 30 (with
+        RIVAL_SLACK 10 -> 15) put the right entry among the suggestions a little more
+        often on the dev split, with no other figure moved.
     foreign_penalty 15: an entry in another language than the question's (or the
         conversation's, when the text does not tell) must beat a native one by this.
     """
@@ -151,7 +154,7 @@ class MatchSettings:
     suggest_cutoff: float = 35.0
     ambiguity_margin: float = 6.0
     max_suggestions: int = 3
-    suggest_window: float = 20.0
+    suggest_window: float = 30.0
     foreign_penalty: float = 15.0
 
 
@@ -272,7 +275,7 @@ class FaqIndex:
         """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
         list of requests for a person (``intents.HANDOFF_PHRASES``), ``synonyms``
         (locale -> comma-separated groups) the built-in synonym table."""
-        topics.warm()
+        warm()
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
             if entry.id in by_id:
@@ -331,6 +334,11 @@ class FaqIndex:
         for loc, counts in answer_freq.items():
             for tid, df in counts.items():
                 idf[loc].setdefault(tid, math.log(1.0 + sizes[loc] / df))
+        # ...scaled by how common each word is in the language at large (commonness.py)
+        for loc, factors in _commonness(entries, term_id).items():
+            for tid, f in factors.items():
+                if tid in idf.get(loc, {}):
+                    idf[loc][tid] *= f
         oov = {loc: OOV_SHARE * math.log(1.0 + sizes[loc]) for loc in doc_freq}
         common = {
             loc: frozenset(
@@ -557,7 +565,13 @@ class FaqIndex:
                         kind = topic[k] = self._topics.weight(query_words[k], language, question)
                     if best is None:  # not even an answer uses it
                         weight *= kind.salience
-                        unknown_count += kind.guard >= 0.5
+                        if kind.guard < 1.0:
+                            # "need", "remember": a common verb says less than a rare
+                            # one; a noun keeps its weight ("дома" in the wi-fi trap)
+                            typed = topics.typed(query_words[k], question)
+                            weight *= commonness.factor(typed, loc)
+                        # a word that counts twice (topics.OWNED) is never "lone"
+                        unknown_count += (kind.guard >= 0.5) + (kind.guard > 1.0)
                     unknown_weight += weight * kind.guard
                 term_weights.append(weight)
             weights[loc] = tuple(term_weights)
@@ -740,12 +754,41 @@ class FaqIndex:
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
 
 
+def warm() -> None:
+    """Load the dictionaries and word lists that matching consults (~1 s, once per
+    process); ``FaqIndex.build`` calls it, so a visitor's first question never waits."""
+    topics.warm()
+    commonness.warm()
+
+
 def _phrasing_terms(phrasing: str) -> list[str]:
     """An admin's phrasing as terms, with ``PLACE_TERM`` when it names a place."""
     found = text.terms(phrasing)
     if found and names_place(found):
         found.append(PLACE_TERM)
     return found
+
+
+def _commonness(
+    entries: Sequence[FaqEntry], term_id: Mapping[str, int]
+) -> dict[str, dict[int, float]]:
+    """Per locale, each term's ``commonness.factor``: its most common form's. Forms are
+    read from the phrasings and keywords only: answers are long (the cost of a build)
+    and a term only an answer has is weak evidence anyway (``ANSWER_FACTOR``)."""
+    forms: dict[str, set[str]] = {}
+    for entry in entries:
+        typed = topics.typed_words(" / ".join((*entry.questions, *entry.keywords)))
+        forms.setdefault(entry.locale, set()).update(f"{w} {t}" for w, t in typed.items())
+    out: dict[str, dict[int, float]] = {}
+    for locale, pairs in forms.items():
+        factors = out[locale] = {}
+        for pair in pairs:
+            word, typed_form = pair.split(" ")
+            tid = term_id.get(text.stem(word))
+            if tid is not None:
+                f = commonness.factor(typed_form, locale)
+                factors[tid] = min(f, factors.get(tid, 1.0))
+    return out
 
 
 def _strong(query: _Query | None) -> int:

@@ -17,8 +17,11 @@ product, a city, a time or simply used a verb the admin did not ("где мой 
 * a Russian or Ukrainian word the dictionary reads only as a verb, adverb, adjective
   and the like (жду, досі, прийшло, сразу), and a number (an order number, a model):
   ``FUNCTION``;
-* a noun, an unknown Cyrillic word and any other Latin word keep the full weight:
-  "пиццы", "роутер", "wi-fi", "netflix" are what the question is about (``TOPIC``).
+* in an English question, a word lemminflect's dictionary reads only as a verb,
+  adjective or adverb ("remember", "expect", "twice"): ``FUNCTION`` as well;
+* a noun, an unknown word and a Latin word in a Russian or Ukrainian question keep the
+  full weight: "пиццы", "роутер", "wi-fi", "netflix" are what the question is about
+  (``TOPIC``).
 
 Pure apart from the dictionaries, which ``warm`` loads once per process and which are
 only consulted for words the FAQ does not know; results are memoised per word.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import itertools
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -50,11 +54,16 @@ PRODUCT = Weight(0.5, 1.0)  # the shop's own topic, but "сколько стои
 FUNCTION = Weight(0.5, 0.5)
 TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
 TOPIC = Weight(1.0, 1.0)
+# A topic word right after "от"/"від"/"from" names whose thing it is: "пароль от
+# госуслуг", "refund from delta" are about another company's password or refund, however
+# well the rest matches. It counts twice, and never as a lone unknown word.
+OWNED = Weight(2.0, 1.0)
+_OWNER_PREPOSITIONS = frozenset({"от", "від", "from"})
 
 # A pymorphy3 reading counts when the dictionary gives it at least this probability;
 # "дома" is both a noun (дом) and an adverb, and the noun is what the trap is about.
 _READING_SHARE = 0.15
-_NAME_TAGS = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"})
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr"})  # people; a company (Orgn) is a topic
 _NON_TOPIC_POS = frozenset(
     {
         "VERB", "INFN", "ADVB", "ADJF", "ADJS", "COMP", "PRTF", "PRTS", "GRND", "NUMR",
@@ -97,11 +106,40 @@ class Topics:
             original = original[len(_NAMED) :]
         if self._products and text.stem(word) in self._products:
             return PRODUCT
-        kind = _word_weight(word, original, language == "uk")
-        return NAME if named and not kind.place else kind
+        kind = _word_weight(word, original, language == "uk", language == "en")
+        if named and not kind.place:
+            return NAME
+        if kind is TOPIC and _preceding(question).get(word) in _OWNER_PREPOSITIONS:
+            return OWNED
+        return kind
 
 
 _NAMED = "\x00"  # spelling()'s mark before a capitalised word
+
+
+@functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
+def _preceding(question: str) -> dict[str, str]:
+    """Each word of ``question`` -> the word before its first occurrence."""
+    found = text.words(question[:500])
+    out: dict[str, str] = {}
+    for before, word in itertools.pairwise(found):
+        out.setdefault(word, before)
+    return out
+
+
+def typed(word: str, question: str) -> str:
+    """``word`` (a word of ``question`` as ``text.words`` gives it) as it was typed,
+    folded: doubled letters kept ("need", where ``words`` has "ned")."""
+    return spelling(question).get(word, word).removeprefix(_NAMED)
+
+
+def typed_words(phrase: str) -> dict[str, str]:
+    """Every word of ``phrase`` (as ``text.words`` gives it) -> as it was typed, folded."""
+    tokens = _TOKEN.findall(text.fold(phrase))
+    found = text.words(phrase)
+    if len(found) != len(tokens):  # never so far: words() only shortens words
+        return {w: token for token in tokens for w in text.words(token)}
+    return dict(zip(found, tokens, strict=True))
 
 
 @functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
@@ -127,7 +165,7 @@ def spelling(question: str) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
-def _word_weight(word: str, original: str, ukrainian: bool) -> Weight:
+def _word_weight(word: str, original: str, ukrainian: bool, english: bool) -> Weight:
     if word in _TIME_WORDS or original in _TIME_WORDS:
         return TIME
     if _HAS_DIGIT.search(word):
@@ -136,10 +174,31 @@ def _word_weight(word: str, original: str, ukrainian: bool) -> Weight:
     if _LATIN.match(word):
         if original in latin or word in latin:
             return PLACE
-        return TOPIC  # "wi-fi" in "забыл пароль от wi-fi дома" is the topic
+        # "wi-fi" in "забыл пароль от wi-fi дома" is the topic; in an English question a
+        # word English reads only as a verb, adjective or adverb is not
+        return _english_weight(original) if english else TOPIC
     if text.stem(word) in cyrillic:
         return PLACE
     return _cyrillic_weight(original, ukrainian or any(c in "іїєґ" for c in word))
+
+
+_NOUN_POS = frozenset({"NOUN", "PROPN"})
+
+
+def _english_weight(word: str) -> Weight:
+    """An English word lemminflect's dictionary reads only as a verb, adjective, adverb
+    and the like ("remember", "expect", "new", "twice") is ``FUNCTION``; a noun, or a
+    word it does not know ("wifi", "netflix"), is a ``TOPIC``."""
+    readings = _english_pos(word)
+    if readings and _NOUN_POS.isdisjoint(readings):
+        return FUNCTION
+    return TOPIC
+
+
+def _english_pos(word: str) -> frozenset[str]:
+    import lemminflect  # imported late, like pymorphy3: by warm() at the first build
+
+    return frozenset(lemminflect.getAllLemmas(word))
 
 
 def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
@@ -178,6 +237,7 @@ def warm() -> None:
     than on a visitor's first question; ``FaqIndex.build`` calls it."""
     for morph in _analyzers():
         morph.parse("проверкаа")  # an unknown word: loads the predictors as well
+    _english_pos("check")
     _place_stems()
 
 
