@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
 from chatserver.core.faq import FaqEntry, FaqIndex, warm  # noqa: E402
 
 SYLLABLES = "ко ра ст ва ли ни до пе ре ка то му за по ло ми sa ri to ne ka mo lu pe".split()  # noqa: SIM905

@@ -30,7 +30,7 @@ import math
 # Calibrated on the dev split of tests/faq_eval (bench/faq_eval.py).
 FLOOR = 0.5
 MIDPOINT_ZIPF = 6.0
-_LISTS = {"ru": "ru", "uk": "uk", "en": "en"}
+_LANGUAGES = frozenset({"ru", "uk", "en"})  # wordfreq has lists for all three
 _CACHE_SIZE = 65_536
 
 
@@ -38,10 +38,9 @@ _CACHE_SIZE = 65_536
 def factor(word: str, language: str) -> float:
     """The weight multiplier of ``word`` (folded, as typed) in ``language``; 1.0 for a
     language without a list and for words the list does not have (rare ones)."""
-    lang = _LISTS.get(language)
-    if lang is None or not word:
+    if language not in _LANGUAGES or not word:
         return 1.0
-    zipf = _zipf(word, lang)
+    zipf = _zipf(word, language)
     if zipf <= 0.0:
         return 1.0
     share = math.pow(10.0, MIDPOINT_ZIPF - 9.0)
@@ -58,5 +57,5 @@ def _zipf(word: str, lang: str) -> float:
 def warm() -> None:
     """Load the word lists now (~0.2 s, once per process) rather than on a visitor's
     first question; ``FaqIndex.build`` calls it."""
-    for lang in _LISTS.values():
-        _zipf("проверка", lang)
+    for language in _LANGUAGES:
+        _zipf("проверка", language)

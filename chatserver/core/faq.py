@@ -775,15 +775,14 @@ def _commonness(
     """Per locale, each term's ``commonness.factor``: its most common form's. Forms are
     read from the phrasings and keywords only: answers are long (the cost of a build)
     and a term only an answer has is weak evidence anyway (``ANSWER_FACTOR``)."""
-    forms: dict[str, set[str]] = {}
+    forms: dict[str, set[tuple[str, str]]] = {}  # locale -> (word, as typed)
     for entry in entries:
         typed = topics.typed_words(" / ".join((*entry.questions, *entry.keywords)))
-        forms.setdefault(entry.locale, set()).update(f"{w} {t}" for w, t in typed.items())
+        forms.setdefault(entry.locale, set()).update(typed.items())
     out: dict[str, dict[int, float]] = {}
     for locale, pairs in forms.items():
         factors = out[locale] = {}
-        for pair in pairs:
-            word, typed_form = pair.split(" ")
+        for word, typed_form in pairs:
             tid = term_id.get(text.stem(word))
             if tid is not None:
                 f = commonness.factor(typed_form, locale)

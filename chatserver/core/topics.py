@@ -55,7 +55,7 @@ FUNCTION = Weight(0.5, 0.5)
 TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
 TOPIC = Weight(1.0, 1.0)
 # A topic word right after "от"/"від"/"from" names whose thing it is: "пароль от
-# госуслуг", "refund from delta" are about another company's password or refund, however
+# госуслуг", "refund from ryanair" are about another company's password or refund, however
 # well the rest matches. It counts twice, and never as a lone unknown word.
 OWNED = Weight(2.0, 1.0)
 _OWNER_PREPOSITIONS = frozenset({"от", "від", "from"})
@@ -134,12 +134,10 @@ def typed(word: str, question: str) -> str:
 
 
 def typed_words(phrase: str) -> dict[str, str]:
-    """Every word of ``phrase`` (as ``text.words`` gives it) -> as it was typed, folded."""
-    tokens = _TOKEN.findall(text.fold(phrase))
-    found = text.words(phrase)
-    if len(found) != len(tokens):  # never so far: words() only shortens words
-        return {w: token for token in tokens for w in text.words(token)}
-    return dict(zip(found, tokens, strict=True))
+    """Every word of ``phrase`` (as ``text.words`` gives it) -> as it was typed, folded.
+    The two line up one to one: ``words`` only shortens runs of a letter and swaps slang
+    for a word, it never splits or drops a token."""
+    return dict(zip(text.words(phrase), _TOKEN.findall(text.fold(phrase)), strict=True))
 
 
 @functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
