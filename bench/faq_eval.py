@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/faq_eval.py             # JSON figures: dev, test, all x language
     .venv/bin/python bench/faq_eval.py --misses    # also list the *dev* misses on stderr
+    .venv/bin/python bench/faq_eval.py --split dev # only the dev figures (while tuning)
 
 Figures, per split (dev / test / all) and per language (the question's locale hint):
 
@@ -122,9 +123,9 @@ def figures(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def report(outcomes: list[Outcome]) -> dict[str, Any]:
+def report(outcomes: list[Outcome], splits: tuple[str, ...] = SPLITS) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for split in SPLITS:
+    for split in splits:
         chosen = [o for o in outcomes if split == "all" or o.case.split == split]
         out[split] = {"overall": figures(chosen)}
         for lang in LANGUAGES:
@@ -140,6 +141,9 @@ def describe(o: Outcome) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list dev-split misses on stderr")
+    parser.add_argument(
+        "--split", choices=SPLITS, help="report this split only (tune with dev: test is held out)"
+    )
     args = parser.parse_args(argv)
     outcomes = run(build_index(), load_cases())
     if args.misses:
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 or (o.case.expected == "none" and o.kind == "none")
             ):
                 print(describe(o), file=sys.stderr)
-    print(json.dumps(report(outcomes), indent=2))
+    print(json.dumps(report(outcomes, (args.split,) if args.split else SPLITS), indent=2))
     return 0
 
 
