@@ -91,6 +91,8 @@ def _print_explanation(why: Explanation, out: TextIO) -> None:
     unknown = ", ".join(f"{loc} {share:.2f}" for loc, share in sorted(why.unknown.items()))
     print(f"  language: {why.locale or '?'}; unknown share: {unknown}", file=out)
     print(f"  handoff score: {why.handoff:.1f}", file=out)
+    if why.sentence is not None:
+        print(f"  answered for the sentence: {why.sentence!r}", file=out)
     print("  candidates:", file=out)
     for c in why.candidates:
         print(

@@ -41,6 +41,12 @@ not taken for another topic ("можна взяти телевізор в кре
 
     locale: ru
     products: [телевизор, ноутбук, наушники, Samsung, PlayStation]
+
+And other companies' services that visitors confuse with the shop's ("мой заказ на
+вайлдберриз"), beyond the built-in list of ``chatserver.core.elsewhere``::
+
+    locale: ru
+    others: [мегамаркет, кинопоиск]
 """
 
 from __future__ import annotations
@@ -80,6 +86,7 @@ FILE_KEYS = (
     "handoff_phrases",
     "synonyms",
     "products",
+    "others",
 )
 ENTRY_KEYS = (
     "id",
@@ -116,12 +123,18 @@ class LoadResult:
     handoff_phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale: groups
     products: tuple[str, ...] = ()  # what the shop sells, every file's list
+    others: tuple[str, ...] = ()  # other companies' services, every file's list
 
     def build(self, settings: MatchSettings | None = None) -> FaqIndex:
         """The match index of these entries with the files' phrases, synonyms and
         products."""
         return FaqIndex.build(
-            self.entries, settings, self.handoff_phrases, self.synonyms, self.products
+            self.entries,
+            settings,
+            self.handoff_phrases,
+            self.synonyms,
+            self.products,
+            self.others,
         )
 
     @property
@@ -173,6 +186,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
     phrases: dict[str, list[str]] = {}
     synonyms: dict[str, list[str]] = {}
     products: list[str] = []
+    others: list[str] = []
     for path in files:
         checker = _FileChecker(path)
         for entry, line in checker.load(max_file_bytes):
@@ -188,6 +202,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
         for locale, found in checker.synonyms.items():
             synonyms.setdefault(locale, []).extend(found)
         products.extend(checker.products)
+        others.extend(checker.others)
     if not entries and not problems:
         problems.append(FaqProblem(str(directory), 0, "the FAQ files contain no entries"))
     handoff = {loc: tuple(dict.fromkeys(found)) for loc, found in phrases.items()}
@@ -199,6 +214,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
         handoff,
         groups,
         tuple(dict.fromkeys(products)),
+        tuple(dict.fromkeys(others)),
     )
 
 
@@ -212,6 +228,7 @@ class _FileChecker:
         self.handoff_phrases: dict[str, tuple[str, ...]] = {}
         self.synonyms: dict[str, tuple[str, ...]] = {}
         self.products: tuple[str, ...] = ()
+        self.others: tuple[str, ...] = ()
         self._constructor = SafeConstructor()
 
     def report(self, at: Node | int, message: str) -> None:
@@ -245,13 +262,12 @@ class _FileChecker:
                 self.synonyms[locale] = groups
         products_node = top.get("products")
         if products_node is not None:
-            products = self._texts(products_node, "products")
-            if products == ():
-                self.report(products_node, "'products' is empty")
-            elif products:
-                self.products = products
+            self.products = self._word_list(products_node, "products")
+        others_node = top.get("others")
+        if others_node is not None:
+            self.others = self._word_list(others_node, "others")
         if entries_node is None:
-            if phrases_node is None and synonyms_node is None and products_node is None:
+            if all(n is None for n in (phrases_node, synonyms_node, products_node, others_node)):
                 self.report(root, "missing 'entries' (a list of questions and answers)")
             return
         if not isinstance(entries_node, SequenceNode):
@@ -261,6 +277,13 @@ class _FileChecker:
             entry = self._entry(item, locale, category, department)
             if entry is not None:
                 yield entry, item.start_mark.line + 1
+
+    def _word_list(self, node: Node, key: str) -> tuple[str, ...]:
+        """A top-level list of names (``products``, ``others``); () when invalid."""
+        found = self._texts(node, key)
+        if found == ():
+            self.report(node, f"{key!r} is empty")
+        return found or ()
 
     def _compose(self, max_bytes: int) -> Node | None:
         try:

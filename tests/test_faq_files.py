@@ -495,11 +495,33 @@ def test_products_key_extends_what_the_shop_sells(tmp_path: Path) -> None:
     assert isinstance(answered, Answer) and answered.entry.id == "credit"
 
 
+def test_others_key_names_other_companies_services(tmp_path: Path) -> None:
+    body = """\
+        locale: ru
+        entries:
+          - id: status
+            questions: ["Где мой заказ?", "Как отследить заказ?"]
+            answer: В личном кабинете.
+        """
+    write(tmp_path, "ru.yaml", body)
+    question = "где мой заказ во вкусвилле?"
+    before = load_faq_dir(tmp_path).build().match(question, "ru")
+    assert isinstance(before, Answer)  # an unknown word beside a clear topic
+    write(tmp_path, "ru.yaml", body + "others: [Вкусвилл, кинопоиск]\n")
+    result = load_faq_dir(tmp_path)
+    assert result.problems == ()
+    assert result.others == ("Вкусвилл", "кинопоиск")
+    assert not isinstance(result.build().match(question, "ru"), Answer)
+    assert isinstance(result.build().match("где мой заказ?", "ru"), Answer)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ("locale: ru\nproducts: []\n", ":2: 'products' is empty"),
         ("locale: ru\nproducts: телевизор\n", ":2: 'products' must be a list"),
+        ("locale: ru\nothers: []\n", ":2: 'others' is empty"),
+        ("locale: ru\nothers: {a: 1}\n", ":2: 'others' must be a list"),
     ],
 )
 def test_products_key_problems(tmp_path: Path, body: str, message: str) -> None:

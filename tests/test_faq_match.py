@@ -580,3 +580,46 @@ def test_golden(
     elif kind == "suggest":
         assert isinstance(decision, Suggest)
         assert ids & {c.entry.id for c in decision.candidates}, got
+
+
+# --- question sentences of longer messages --------------------------------------------
+
+
+def test_questions_in_a_message_of_several_sentences() -> None:
+    assert text.questions_in("где мой заказ?") == []  # one sentence: its own question
+    assert text.questions_in("Hi! I ordered on the 3rd. Where is my order? Thanks.") == [
+        "Where is my order?"
+    ]
+    assert text.questions_in("Купил ноут.\nКак вернуть?") == ["Как вернуть?"]
+
+
+def _story_index() -> FaqIndex:
+    return FaqIndex.build(
+        [
+            entry("cancel", "How do I cancel my order?", "cancel order", locale="en"),
+            entry("status", "Where is my order?", "track my order", locale="en"),
+            entry("hours", "What are your opening hours?", locale="en"),
+            entry("pay", "Which payment methods do you accept?", locale="en"),
+        ]
+    )
+
+
+def test_a_question_sentence_is_answered_when_the_story_around_it_dilutes_it() -> None:
+    index = _story_index()
+    story = (
+        "Oops, accidentally bought the same wireless gaming mouse twice yesterday evening, "
+        "my brother laughed. Can I cancel one of the orders?"
+    )
+    assert not isinstance(index.match(story.replace(". Can", " and can")), Answer)
+    decision = index.match(story)
+    assert isinstance(decision, Answer) and decision.entry.id == "cancel"
+    assert index.explain(story).sentence == "Can I cancel one of the orders?"
+
+
+def test_two_question_sentences_about_different_entries_are_not_answered_from_one() -> None:
+    index = _story_index()
+    message = (
+        "Hello, my grandmother bought a vacuum cleaner for her sister, long story. "
+        "Can I cancel the order? And what are your opening hours?"
+    )
+    assert not isinstance(index.match(message), Answer)

@@ -35,17 +35,23 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("прийшло", "досі не прийшло", "uk", FUNCTION),
         ("пицы", "доставка пиццы", "ru", TOPIC),  # the dictionary sees "пиццы"
         ("роутер", "как настроить роутер", "ru", TOPIC),
-        ("netflix", "cancel my netflix subscription", "en", TOPIC),
+        ("pinterest", "cancel my pinterest subscription", "en", TOPIC),
         ("wifi", "забыл пароль wi-fi дома", "ru", TOPIC),
         # English: a word the dictionary reads only as a verb, adjective or adverb
         ("remember", "can't remember the old one", "en", FUNCTION),
         ("twice", "i was charged twice", "en", FUNCTION),
         ("pizza", "do you deliver pizza", "en", TOPIC),
-        ("instagram", "forgot my instagram password", "en", TOPIC),
+        ("pizzeria", "forgot my pizzeria password", "en", TOPIC),
         # ...but a Latin word in a Russian question is no English verb
         ("remember", "как сделать remember me", "ru", TOPIC),
         # another company (Orgn is not a person's name): a topic
-        ("яндекс", "пароль для яндекс почты", "ru", TOPIC),
+        ("мтс", "пароль для мтс", "ru", TOPIC),
+        # a well-known service (core/elsewhere.py) is another owner wherever it stands
+        ("вайлдбериз", "мой заказ на вайлдберриз", "ru", OWNED),
+        ("instagram", "how do i delete my instagram account", "en", OWNED),
+        ("інстаграмі", "не можу увійти в інстаграмі", "uk", OWNED),
+        ("инстаграм", "пароль инстаграм", "ru", OWNED),
+        ("инстаграме", "пароль в инстаграме", "ru", OWNED),
         # whose: a topic right after "от"/"від"/"from" names another owner
         ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
@@ -59,6 +65,11 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
 )
 def test_word_kinds(word: str, question: str, language: str, expected: object) -> None:
     assert weight(word, question, language) == expected
+
+
+def test_the_admins_others_are_other_owners() -> None:
+    assert weight("кинопоиск", "не работает кинопоиск") == TOPIC
+    assert weight("кинопоиске", "пароль в кинопоиске", others=["Кинопоиск"]) == OWNED
 
 
 def test_the_admins_products_are_the_shops_topic() -> None:

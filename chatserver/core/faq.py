@@ -99,6 +99,9 @@ CONFIDENT_LEAD = 20.0
 # weaker: "payment options" offers the failed-payment entry (44) and the payment methods
 # one (28), which share its one known word. See suggest_window.
 RIVAL_SLACK = 15.0
+# A question sentence of a longer message is answered on its own only with an entry
+# among this many best candidates of the whole message (see _sentence_answer).
+SENTENCE_RIVALS = 3
 # A term used by more than this share of a language's entries ("как", "how") is no
 # evidence on its own: an entry must share at least one rarer term with the question.
 # Only applied from MIN_ENTRIES_FOR_COMMON entries up; in a tiny FAQ everything is common.
@@ -221,6 +224,8 @@ class Explanation:
     handoff: float  # the handoff score (> 0 means a request for a person)
     unknown: dict[str, float]  # per locale: share of the question's weight the FAQ lacks
     candidates: tuple[Candidate, ...]
+    # the question sentence of a longer message that the answer was found for
+    sentence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,10 +276,12 @@ class FaqIndex:
         handoff_phrases: Mapping[str, Sequence[str]] | None = None,
         synonyms: Mapping[str, Sequence[str]] | None = None,
         products: Sequence[str] = (),
+        others: Sequence[str] = (),
     ) -> FaqIndex:
         """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
         list of requests for a person (``intents.HANDOFF_PHRASES``), ``synonyms``
-        (locale -> comma-separated groups) the built-in synonym table."""
+        (locale -> comma-separated groups) the built-in synonym table; ``products`` and
+        ``others`` name the shop's goods and other companies' services (``topics``)."""
         warm()
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
@@ -387,7 +394,7 @@ class FaqIndex:
             _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
             _synonyms=Synonyms(merge(synonyms)),
-            _topics=Topics(products),
+            _topics=Topics(products, others),
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -406,7 +413,12 @@ class FaqIndex:
         if query is None:
             return NoMatch()
         preferred = self._preferred_locale(question, query, locale)
-        return self._decide(query, self._rank(query, preferred, full=False), preferred)
+        ranked = self._rank(query, preferred, full=False)
+        decision = self._decide(query, ranked, preferred)
+        if isinstance(decision, Answer):
+            return decision
+        found = self._sentence_answer(question, locale, ranked)
+        return found[1] if found is not None else decision
 
     def scores(self, question: str, locale: str | None = None) -> list[Scored]:
         """Every entry with a non-zero score, best first (for debugging and tuning)."""
@@ -439,8 +451,22 @@ class FaqIndex:
             self._evidence(query, scored) for scored in self._rank(query, preferred)[:limit]
         )
         unknown = {loc: round(share, 2) for loc, share in query.unknown.items()}
+        ranked = self._rank(query, preferred, full=False)
+        sentence = None
+        if isinstance(decision, Answer) and not isinstance(
+            self._decide(query, ranked, preferred), Answer
+        ):
+            found = self._sentence_answer(question, locale, ranked)
+            sentence = found[0] if found is not None else None
         return Explanation(
-            decision, terms, query.script, preferred, round(handoff, 1), unknown, candidates
+            decision,
+            terms,
+            query.script,
+            preferred,
+            round(handoff, 1),
+            unknown,
+            candidates,
+            sentence,
         )
 
     # --- internals ------------------------------------------------------------------
@@ -457,6 +483,33 @@ class FaqIndex:
         script = query.script if query is not None else "native"
         english = text.detect_locale(question) == "en" and script == "native"
         return max(phrase, _CONCEPTS.score(text.words(question), english))
+
+    def _sentence_answer(
+        self, message: str, locale: str | None, ranked: list[Scored]
+    ) -> tuple[str, Answer] | None:
+        """An answer to one question sentence of a longer message, when the whole one
+        got none: the story around a question ("I ordered a Kindle on the 3rd and still
+        have no updates. Can you tell me where my order is?") dilutes its precision.
+        Only when exactly one entry answers a question sentence, and that entry is among
+        the whole message's best candidates (SENTENCE_RIVALS): a second question about
+        something else then does not hijack the first."""
+        sentences = text.questions_in(message)
+        if not sentences:
+            return None
+        best = {r.entry.id for r in ranked[:SENTENCE_RIVALS]}
+        found: dict[str, tuple[str, Answer]] = {}
+        for sentence in sentences:
+            query = self._parse(sentence)
+            if query is None:
+                continue
+            preferred = self._preferred_locale(sentence, query, locale)
+            decision = self._decide(query, self._rank(query, preferred, full=False), preferred)
+            if isinstance(decision, Answer):
+                found.setdefault(decision.entry.id, (sentence, decision))
+        if len(found) != 1:
+            return None
+        (pair,) = found.values()
+        return pair if pair[1].entry.id in best else None
 
     def _parse(self, question: str) -> _Query | None:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
@@ -508,6 +561,8 @@ class FaqIndex:
             if term in query_terms:
                 continue
             found = self._with_synonyms(term, self._vocab.matches(term))
+            if found and word in self._topics.elsewhere and max(found.values()) < 1.0:
+                found = {}  # "instagram" is not a typo of "installments"
             if not found and text.is_filler_typo(word):
                 continue
             query_terms.append(term)
@@ -563,6 +618,8 @@ class FaqIndex:
                     kind = topic[k]
                     if kind is None:
                         kind = topic[k] = self._topics.weight(query_words[k], language, question)
+                    if best is not None and kind.guard > 1.0:
+                        kind = topics.TOPIC  # an answer names it: a partner, not a rival
                     if best is None:  # not even an answer uses it
                         weight *= kind.salience
                         if kind.guard < 1.0:

@@ -36,6 +36,7 @@ _APOSTROPHES = re.compile(r"['ʼ’‘`´]")  # inside Ukrainian words: м'яс�
 _HYPHEN = re.compile(r"(?<=[^\W_])[-‐‑–](?=[^\W_])")  # wi-fi -> wifi, e-mail -> email
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and emoji fall out
 _REPEAT = re.compile(r"([^\W\d_])\1+")  # letters only: "100" stays "100"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 # --- word lists ---------------------------------------------------------------------
 # Greetings, politeness and "I have a question" filler. They say nothing about *which*
@@ -216,6 +217,16 @@ def words(text: str) -> list[str]:
 
 # Looked up after repeated letters are collapsed, so keys and values are collapsed too.
 _FOLDED_ALIASES = {_REPEAT.sub(r"\1", k): _REPEAT.sub(r"\1", v) for k, v in _ALIASES.items()}
+
+
+def questions_in(text: str) -> list[str]:
+    """The sentences of a message of several that ask something (end in "?"): in "Hi! I
+    ordered a Kindle on the 3rd. Can you tell me where my order is?" the last one. A
+    message of one sentence gives none: it is its own question."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return []
+    return [s for s in sentences if "?" in s]
 
 
 def _word_set(raw: Iterable[str]) -> frozenset[str]:

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from chatserver.core import text
+from chatserver.core.elsewhere import Elsewhere
 
 
 class Weight(NamedTuple):
@@ -94,8 +95,9 @@ class Topics:
     """Weighs unknown question words; ``products`` are the admin's words for the goods
     (any language, matched by stem)."""
 
-    def __init__(self, products: Iterable[str] = ()) -> None:
+    def __init__(self, products: Iterable[str] = (), others: Iterable[str] = ()) -> None:
         self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
+        self.elsewhere = Elsewhere(others)
 
     def weight(self, word: str, language: str | None, question: str) -> Weight:
         """The topic weight of ``word`` (a content word of ``question``: folded, not
@@ -106,6 +108,8 @@ class Topics:
             original = original[len(_NAMED) :]
         if self._products and text.stem(word) in self._products:
             return PRODUCT
+        if word in self.elsewhere:
+            return OWNED  # "заказ на вайлдберриз": another company's order
         kind = _word_weight(word, original, language == "uk", language == "en")
         if named and not kind.place:
             return NAME
