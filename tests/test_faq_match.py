@@ -167,7 +167,9 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
     ("message", "english", "handoff"),
     [
         ("можна живого оператора?", False, True),
-        ("позвоните человека пожалуйста", False, False),  # "позвоните" is not "позовите"
+        # "позвоните" is not fuzzily "позовите", but a call from a person is a request too
+        ("позвоните человека пожалуйста", False, True),
+        ("позвоните пожалуйста", False, False),
         ("позавите челавека", False, True),
         ("є тут хтось живий?", False, True),
         ("передайте, будь ласка, консультанту", False, True),
@@ -201,6 +203,14 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         ("i don't want to talk to a bot", True, True),
         ("бот не отвечает на вопрос про доставку", False, False),
         ("кто доставляет заказы?", False, False),
+        ("stop bot. agent please", True, True),
+        ("F this bot. human. now.", True, True),
+        # a call from a person, in any order (English too)
+        ("пусть менеджер мне позвонит", False, True),
+        ("передзвоніть мені, будь ласка, потрібен консультант", False, True),
+        ("could someone from the store call me back?", True, True),
+        ("can i call you?", True, False),
+        ("хотел бы обсудить с менеджером оптовую закупку", False, True),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:

@@ -25,13 +25,16 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``reach``: a verb of being put in touch ("позовите", "з'єднайте", "talk", "put");
 * ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
 * ``avail``: being there ("available", "онлайн", "на связи");
+* ``callback``: a call ("перезвоните", "зателефонуйте", "call");
 * ``bot``: the bot itself ("бот", "robot"); ``not``: a negation.
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
 ``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, or ``person`` with
 ``want`` next to a mention of the bot ("можно человека, а не бота") or in a message
 of a few words ("можно человека?"), ``live`` with ``reach`` ("переключи на живого"),
-or a refusal of the bot ("не хочу общаться с ботом"), unless the wish
+a person next to the bot ("stop bot. agent please"), a person who should call back
+("пусть менеджер мне перезвонит", in any order in English too: "can someone call me
+back?"), or a refusal of the bot ("не хочу общаться с ботом"), unless the wish
 is a job ("хочу работать у вас менеджером"). English puts the
 verb first ("talk to a manager"), so there the verb must precede the person: "does
 your staff speak English?" is a question about the shop. A person alone ("оператор")
@@ -156,11 +159,18 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "reach": {
         "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
         "переключить переведите передайте пригласите поговорить говорить общаться "
-        "пообщаться связаться свяжите дайте дай ответьте ответит ответь",
+        "пообщаться связаться свяжите дайте дай ответьте ответит ответь обсудить",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
-        "відповість відповідайте",
-        "en": "talk speak chat connect transfer put get give reach escalate contact",
+        "відповість відповідайте обговорити",
+        "en": "talk speak chat connect transfer put get give reach escalate contact discuss",
+    },
+    # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
+    "callback": {
+        "ru": "перезвоните перезвонить перезвонит позвоните позвонит позвонить наберите",
+        "uk": "передзвоніть передзвонити передзвонить зателефонуйте зателефонує "
+        "подзвоніть подзвонить",
+        "en": "call",
     },
     "want": {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу",
@@ -203,6 +213,10 @@ _CONCEPT_RULES = (
     ("person", "live"),
     ("person", "avail"),
     ("live", "reach"),  # "переключи на живого"
+    ("staff", "callback"),
+    ("person", "callback"),
+    ("staff", "bot"),  # "stop bot. agent please"
+    ("person", "bot"),  # "F this bot. human. now."
 )
 SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
 
