@@ -99,6 +99,11 @@ CONFIDENT_LEAD = 20.0
 # weaker: "payment options" offers the failed-payment entry (44) and the payment methods
 # one (28), which share its one known word. See suggest_window.
 RIVAL_SLACK = 15.0
+# A product the shop sells ("телефон", "laptop") says little about which entry a
+# question wants, even where an entry uses the word ("телефон" for the phone number):
+# its weight is scaled by this (calibrated on the dev split: 0.7 turned "можно сдать
+# обратно телефон?" and "do you fix phones?" from the contacts entry into suggestions).
+PRODUCT_SHARE = 0.7
 # A question sentence of a longer message is answered on its own only with an entry
 # among this many best candidates of the whole message (see _sentence_answer).
 SENTENCE_RIVALS = 3
@@ -589,6 +594,7 @@ class FaqIndex:
             query_words.append(PLACE_TERM)
             matches.append({place: 1.0})
             topic.append(None)
+        product = [self._topics.is_product(w) for w in query_words]
         weights = {}
         unknown = {}
         unknown_terms = {}
@@ -630,6 +636,8 @@ class FaqIndex:
                         # a word that counts twice (topics.OWNED) is never "lone"
                         unknown_count += (kind.guard >= 0.5) + (kind.guard > 1.0)
                     unknown_weight += weight * kind.guard
+                if product[k]:
+                    weight *= PRODUCT_SHARE
                 term_weights.append(weight)
             weights[loc] = tuple(term_weights)
             total = sum(term_weights)

@@ -99,6 +99,10 @@ class Topics:
         self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
         self.elsewhere = Elsewhere(others)
 
+    def is_product(self, word: str) -> bool:
+        """Whether ``word`` (folded, not stemmed) names what the shop sells."""
+        return bool(self._products) and text.stem(word) in self._products
+
     def weight(self, word: str, language: str | None, question: str) -> Weight:
         """The topic weight of ``word`` (a content word of ``question``: folded, not
         stemmed) in a question in ``language`` (``text.detect_locale``)."""
