@@ -633,3 +633,18 @@ def test_two_question_sentences_about_different_entries_are_not_answered_from_on
         "Can I cancel the order? And what are your opening hours?"
     )
     assert not isinstance(index.match(message), Answer)
+
+
+def test_a_product_word_is_weak_evidence_for_an_entry_that_uses_it() -> None:
+    entries = [
+        entry("contacts", "Какой у вас номер телефона?", keywords=("телефон",)),
+        entry("return", "Можно вернуть товар?", "Как сдать товар обратно?"),
+        entry("hours", "Когда вы работаете?"),
+    ]
+    question = "можно сдать обратно телефон?"
+    plain = FaqIndex.build(entries).scores(question)
+    sold = FaqIndex.build(entries, products=["телефон"]).scores(question)
+    score = {s.entry.id: s.score for s in plain}
+    score_sold = {s.entry.id: s.score for s in sold}
+    assert score_sold["contacts"] < score["contacts"]
+    assert score_sold["return"] >= score["return"]
