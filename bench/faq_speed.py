@@ -68,6 +68,21 @@ def perturb(rng: random.Random, phrasing: str) -> str:
     return "подскажите " + " ".join(words) + "?"
 
 
+RUNS = 5
+
+
+def _empty_word_caches() -> None:
+    """Forget every memoised per-word result (the bounded caches), keeping the loaded
+    dictionaries and word lists (the unbounded ones, loaded once per process)."""
+    from chatserver.core import commonness, intents, synonyms, text, topics
+
+    for module in (text, topics, commonness, synonyms, intents):
+        for value in vars(module).values():
+            info = getattr(value, "cache_info", None)
+            if info is not None and info().maxsize is not None:
+                value.cache_clear()
+
+
 def main() -> int:
     rng = random.Random(7)
     vocab = make_vocab(rng, 6000)
@@ -82,8 +97,6 @@ def main() -> int:
     build_10k = time.perf_counter() - started
 
     entries = big[:1000]
-    index = FaqIndex.build(entries)
-    gc.freeze()  # as `chatserver serve` does once the app is built
     questions = [perturb(rng, rng.choice(e.questions)) for e in entries for _ in range(2)]
     eval_file = ROOT / "tests" / "faq_eval" / "questions.yaml"
     if eval_file.is_file():
@@ -91,18 +104,32 @@ def main() -> int:
 
         data = yaml.safe_load(eval_file.read_text(encoding="utf-8"))
         questions += [str(q["text"]) for q in data["questions"]]
-    timings = []
-    for q in questions:
-        t = time.perf_counter()
-        index.match(q, "ru")
-        timings.append((time.perf_counter() - t) * 1000)
-    timings.sort()
+    # Each run starts cold (a new index, the per-word caches emptied), so every run is
+    # the worst case of a server that has just started; the figures are the median run
+    # (this VM's neighbours make single runs swing by 30%).
+    runs = []
+    for _ in range(RUNS):
+        _empty_word_caches()
+        index = FaqIndex.build(entries)
+        gc.collect()
+        gc.freeze()  # as `chatserver serve` does once the app is built
+        timings = []
+        for q in questions:
+            t = time.perf_counter()
+            index.match(q, "ru")
+            timings.append((time.perf_counter() - t) * 1000)
+        gc.unfreeze()
+        timings.sort()
+        runs.append(timings)
+    runs.sort(key=lambda t: t[int(len(t) * 0.99) - 1])
+    timings = runs[len(runs) // 2]
     report = {
         "entries": len(entries),
         "questions": len(questions),
         "match_p50_ms": round(statistics.median(timings), 3),
         "match_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
         "match_max_ms": round(timings[-1], 3),
+        "match_p99_ms_each_run": [round(t[int(len(t) * 0.99) - 1], 3) for t in runs],
         "build_10k_entries_s": round(build_10k, 2),
         "dictionaries_load_once_s": round(dictionaries, 2),
     }

@@ -44,6 +44,7 @@ _NAMES = """
 # to "инстагр", "инстаграме" is that and "аме"); names shorter than this are exact.
 _ENDING = 3
 _MIN_STEM = 4
+_CACHE_SIZE = 16_384
 
 
 @functools.cache
@@ -55,13 +56,19 @@ class Elsewhere:
     """The built-in names plus an FAQ's own ``others:``; tells whether a question word
     (folded, as ``text.words`` gives it) names another company's service."""
 
-    __slots__ = ("_stems",)
+    __slots__ = ("_seen", "_stems")
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
         self._stems = _stems(tuple(sorted(extra)))
+        self._seen: dict[str, bool] = {}  # asked for every unknown word of a message
 
     def __contains__(self, word: str) -> bool:
-        if word in self._stems:
-            return True
-        shortest = max(_MIN_STEM, len(word) - _ENDING)
-        return any(word[:k] in self._stems for k in range(len(word) - 1, shortest - 1, -1))
+        found = self._seen.get(word)
+        if found is None:
+            if len(self._seen) >= _CACHE_SIZE:
+                self._seen.clear()  # bounded; refills with the words in use
+            shortest = max(_MIN_STEM, len(word) - _ENDING)
+            found = self._seen[word] = word in self._stems or any(
+                word[:k] in self._stems for k in range(len(word) - 1, shortest - 1, -1)
+            )
+        return found

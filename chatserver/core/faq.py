@@ -499,7 +499,7 @@ class FaqIndex:
         the whole message's best candidates (SENTENCE_RIVALS): a second question about
         something else then does not hijack the first."""
         sentences = text.questions_in(message)
-        if not sentences:
+        if not sentences or not ranked:  # no candidate: none can be among the best
             return None
         best = {r.entry.id for r in ranked[:SENTENCE_RIVALS]}
         found: dict[str, tuple[str, Answer]] = {}
