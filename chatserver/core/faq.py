@@ -34,7 +34,9 @@ candidate at all.
 The decision (``_decide``): answer the top entry when it scores ``answer_cutoff`` with
 no rival within ``ambiguity_margin``, or ``CONFIDENT_SCORE`` with every rival
 ``CONFIDENT_LEAD`` behind; otherwise suggest it with its close rivals; ``NoMatch`` below
-``suggest_cutoff``. The arithmetic for all entries at once is ``faq_scores.py`` (numpy);
+``suggest_cutoff``. A message of several sentences that gets no answer is tried once
+more sentence by sentence (``_sentence_answer``): the story around a question dilutes
+its precision. The arithmetic for all entries at once is ``faq_scores.py`` (numpy);
 ``match`` keeps only the entries that can still change the decision.
 """
 
