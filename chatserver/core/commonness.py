@@ -63,7 +63,8 @@ def _frequencies(lang: str) -> dict[str, float]:
     tokenizes its argument on every call (~10 µs)."""
     from wordfreq import get_frequency_dict  # imported late: by warm() at the first build
 
-    return dict(get_frequency_dict(lang, wordlist="small"))
+    found: dict[str, float] = get_frequency_dict(lang, wordlist="small")  # cached there
+    return found
 
 
 def warm() -> None:

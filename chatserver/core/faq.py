@@ -412,20 +412,7 @@ class FaqIndex:
 
     def match(self, question: str, locale: str | None = None) -> Decision:
         """Decide what to do with ``question``; ``locale`` is the conversation's hint."""
-        question = question[:MAX_QUESTION_CHARS]
-        query = self._parse(question)
-        handoff = self._handoff_score(question, query)
-        if handoff > 0:
-            return HandoffRequest(round(handoff, 1))
-        if query is None:
-            return NoMatch()
-        preferred = self._preferred_locale(question, query, locale)
-        ranked = self._rank(query, preferred, full=False)
-        decision = self._decide(query, ranked, preferred)
-        if isinstance(decision, Answer):
-            return decision
-        found = self._sentence_answer(question, locale, ranked)
-        return found[1] if found is not None else decision
+        return self._match(question[:MAX_QUESTION_CHARS], locale)[0]
 
     def scores(self, question: str, locale: str | None = None) -> list[Scored]:
         """Every entry with a non-zero score, best first (for debugging and tuning)."""
@@ -438,7 +425,7 @@ class FaqIndex:
     def explain(self, question: str, locale: str | None = None, limit: int = 5) -> Explanation:
         """Why ``match`` decides what it does: the terms, the language, the candidates."""
         question = question[:MAX_QUESTION_CHARS]
-        decision = self.match(question, locale)
+        decision, sentence = self._match(question, locale)
         query = self._parse(question)
         if query is None:
             return Explanation(decision, (), "native", None, 0.0, {}, ())
@@ -458,13 +445,6 @@ class FaqIndex:
             self._evidence(query, scored) for scored in self._rank(query, preferred)[:limit]
         )
         unknown = {loc: round(share, 2) for loc, share in query.unknown.items()}
-        ranked = self._rank(query, preferred, full=False)
-        sentence = None
-        if isinstance(decision, Answer) and not isinstance(
-            self._decide(query, ranked, preferred), Answer
-        ):
-            found = self._sentence_answer(question, locale, ranked)
-            sentence = found[0] if found is not None else None
         return Explanation(
             decision,
             terms,
@@ -477,6 +457,23 @@ class FaqIndex:
         )
 
     # --- internals ------------------------------------------------------------------
+
+    def _match(self, question: str, locale: str | None) -> tuple[Decision, str | None]:
+        """``match``'s decision, and the question sentence it answered when the whole
+        message got no answer (``_sentence_answer``), for ``explain``."""
+        query = self._parse(question)
+        handoff = self._handoff_score(question, query)
+        if handoff > 0:
+            return HandoffRequest(round(handoff, 1)), None
+        if query is None:
+            return NoMatch(), None
+        preferred = self._preferred_locale(question, query, locale)
+        ranked = self._rank(query, preferred, full=False)
+        decision = self._decide(query, ranked, preferred)
+        if isinstance(decision, Answer):
+            return decision, None
+        found = self._sentence_answer(question, locale, ranked)
+        return (found[1], found[0]) if found is not None else (decision, None)
 
     def _handoff_score(self, question: str, query: _Query | None) -> float:
         """How surely ``question`` asks for a person: a phrase (built-in or the admin's)

@@ -29,10 +29,10 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``bot``: the bot itself ("бот", "robot"); ``not``: a negation.
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
-``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, or ``person`` with
-``want`` next to a mention of the bot ("можно человека, а не бота") or in a message
-of a few words ("можно человека?"), ``live`` with ``reach`` ("переключи на живого"),
-a person next to the bot ("stop bot. agent please"), a person who should call back
+``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, ``person``
+with ``want`` in a message of a few words ("можно человека?"), ``live`` with ``reach``
+("переключи на живого"), staff or a person next to a mention of the bot ("можно
+человека, а не бота", "stop bot. agent please"), a person who should call back
 ("пусть менеджер мне перезвонит", in any order in English too: "can someone call me
 back?"), or a refusal of the bot ("не хочу общаться с ботом"), unless the wish
 is a job ("хочу работать у вас менеджером"). English puts the
@@ -320,7 +320,7 @@ class HandoffConcepts:
             return 0.0
         best = 0.0
         pairs = list(_CONCEPT_RULES)
-        if "bot" in found or len(message_words) <= SHORT_REQUEST:
+        if len(message_words) <= SHORT_REQUEST:
             pairs.append(("person", "want"))
         for who, verb in pairs:
             if verb == "want" and "job" in found:

@@ -110,7 +110,7 @@ class Topics:
         named = original.startswith(_NAMED)
         if named:
             original = original[len(_NAMED) :]
-        if self._products and text.stem(word) in self._products:
+        if self.is_product(word):
             return PRODUCT
         if word in self.elsewhere:
             return OWNED  # "заказ на вайлдберриз": another company's order
