@@ -20,6 +20,7 @@ from chatserver.core.faq import (
     NoMatch,
     Scored,
     Suggest,
+    _plain_english,
     decision_to_json,
 )
 from chatserver.core.intents import HandoffConcepts, HandoffDetector
@@ -312,11 +313,27 @@ def test_english_function_words_are_not_read_as_transliterated_russian() -> None
         ]
     )
     explanation = index.explain("can you transfer me to an operator", "en")
-    assert [t.term for t in explanation.terms] in (
-        ["transfer", "operator"],
-        ["трансфер", "оператор"],
-    )
+    # both unknown longer words are common English ones: the English reading, stemmed
+    assert [t.term for t in explanation.terms] == ["transfer", "oper"]
     assert isinstance(explanation.decision, HandoffRequest)
+
+
+def test_a_latin_message_of_english_words_is_not_also_read_as_cyrillic() -> None:
+    index = FaqIndex.build(
+        [
+            entry("ru-ship", "Сколько идет доставка?"),
+            entry("en-ship", "How long does shipping take?", locale="en"),
+        ]
+    )
+    # Read as plain English (skipping the two Cyrillic parses) only on common words
+    assert _plain_english(["bought", "headphones", "week", "whats"])
+    assert not _plain_english(["skolko", "idet", "dostavka"])
+    assert not _plain_english(["status", "zakaz", "menyaetsya"])
+    assert not _plain_english(["na", "de"])  # short words say nothing
+    # transliterated Russian still gets its Cyrillic reading
+    latin = index.explain("skolko idet dostavka", "ru")
+    assert isinstance(latin.decision, Answer) and latin.decision.entry.id == "ru-ship"
+    assert "доставк" in [t.term for t in latin.terms]
 
 
 def test_one_shared_word_in_a_long_phrasing_is_not_an_answer() -> None:

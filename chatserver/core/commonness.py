@@ -48,6 +48,13 @@ def factor(word: str, language: str) -> float:
     return FLOOR + (1.0 - FLOOR) * share / (share + p)
 
 
+def zipf(word: str, lang: str) -> float:
+    """How common ``word`` is in ``lang`` on the Zipf scale (0 when the list lacks it)."""
+    if lang not in _LANGUAGES:
+        return 0.0
+    return _zipf(word, lang)
+
+
 def _zipf(word: str, lang: str) -> float:
     if any(c.isdigit() for c in word):  # wordfreq estimates numbers by their shape
         from wordfreq import zipf_frequency

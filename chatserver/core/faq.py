@@ -77,6 +77,10 @@ ONE_WORD_RECALL = 0.9  # a one-term question is answered only if it is a whole p
 # A Latin question is read as transliterated Russian/Ukrainian when that reading finds
 # clearly more of its words in the FAQ than the English one does.
 TRANSLIT_GAIN = 1
+# A Latin message is plain English (no transliterated reading) when two thirds of its
+# unknown words of ENGLISH_WORD_LEN+ letters are at least this common in English.
+ENGLISH_WORD_LEN = 4
+ENGLISH_ZIPF = 3.0
 # A word no entry of the language uses is rarer than any that one does: it weighs as
 # much as the rarest known term (df = 1).
 OOV_SHARE = 1.0
@@ -529,9 +533,8 @@ class FaqIndex:
         # are English function words, not "цан еу" and "то ан" (which would otherwise
         # outvote one known word). A Latin question none of whose unknown words is a
         # plain Latin word (digits, mixed scripts) has no other reading: skip the parses.
-        if native is not None and not any(
-            text.translit(w) and not self._vocab.matches(text.stem(w)) for w in content
-        ):
+        unknown = [w for w in content if text.translit(w) and not self._vocab.matches(text.stem(w))]
+        if native is not None and (not unknown or _plain_english(unknown)):
             return native
         latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
@@ -852,6 +855,16 @@ def _commonness(
                 f = commonness.factor(typed_form, locale)
                 factors[tid] = min(f, factors.get(tid, 1.0))
     return out
+
+
+def _plain_english(words: list[str]) -> bool:
+    """True when the longer of ``words`` (Latin words the FAQ does not know) are mostly
+    common English words: "bought", "headphones", "week" are not transliterated Russian
+    ("skolko", "dostavka" are in no English list), so the Cyrillic readings, two more
+    parses of a long message, are skipped. Short words say nothing ("na", "de", "v")."""
+    longer = [w for w in words if len(w) >= ENGLISH_WORD_LEN]
+    english = sum(commonness.zipf(w, "en") >= ENGLISH_ZIPF for w in longer)
+    return len(longer) >= 2 and english * 3 >= len(longer) * 2
 
 
 def _strong(query: _Query | None) -> int:

@@ -234,6 +234,7 @@ def _word_set(raw: Iterable[str]) -> frozenset[str]:
 
 
 FILLER_WORDS = _word_set(_FILLER_WORDS)
+_LONG_FILLERS = sorted(f for f in FILLER_WORDS if len(f) >= 5)  # is_filler_typo's
 STOP_WORDS = _word_set(_STOP_WORDS)
 _PHRASES = tuple(tuple(words(p)) for p in _FILLER_PHRASES)
 
@@ -285,7 +286,7 @@ def is_filler_typo(word: str) -> bool:
     """
     if len(word) < 6:
         return False
-    return any(fuzz.ratio(word, f, score_cutoff=85) for f in FILLER_WORDS if len(f) >= 5)
+    return process.extractOne(word, _LONG_FILLERS, scorer=fuzz.ratio, score_cutoff=85) is not None
 
 
 # --- stemming -----------------------------------------------------------------------
