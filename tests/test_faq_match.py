@@ -23,7 +23,7 @@ from chatserver.core.faq import (
     _plain_english,
     decision_to_json,
 )
-from chatserver.core.intents import HandoffConcepts, HandoffDetector
+from chatserver.core.intents import HandoffConcepts, HandoffDetector, sounds_like
 from chatserver.errors import ConfigError
 from chatserver.faq_files import load_faq_dir
 
@@ -212,10 +212,38 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         ("could someone from the store call me back?", True, True),
         ("can i call you?", True, False),
         ("хотел бы обсудить с менеджером оптовую закупку", False, True),
+        # whoever stops the bot wants someone else; the bot alone is not a request
+        ("остановите бота", False, True),
+        ("stop the bot", True, True),
+        ("бот остановился на оплате", False, False),
+        # a short call-out for someone who should be there
+        ("ау оператор ты где", False, True),
+        ("агов, оператор, де ти", False, True),
+        ("где оператор доставки посмотреть заказ в пункте выдачи", False, False),
+        # spelt as heard, and Latin-typed Ukrainian
+        ("хачу пагаварить с чилавеком", False, True),
+        ("как отменить заказ, передумал", False, False),
+        ("можно добавить ещё один товар в заказ?", False, False),
+        ("vyklychte menedzhera", False, True),
+        # the bosses, a specialist, a demand for a conversation
+        ("з роботом говорити марно, хочу до вашого начальства", False, True),
+        ("мені потрібен фахівець", False, True),
+        ("вимагаю розмови з представником магазину", False, True),
+        ("kindly forward my inquiry to a staff member", True, True),
+        # words that look like the concepts but are not
+        ("where do i go to collect my purchase in person", True, False),
+        ("is chat support available at night?", True, False),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:
     assert (HandoffConcepts().score(text.words(message), english) > 0) is handoff
+
+
+def test_sounds_like_folds_the_vowels_spelt_as_heard() -> None:
+    assert sounds_like("пагавар") == sounds_like("поговор")
+    assert sounds_like("чилавек") == sounds_like("человек")
+    assert sounds_like("один") != sounds_like("админ")
+    assert sounds_like("operator") == "operator"
 
 
 def test_handoff_beats_faq_and_works_on_an_empty_index() -> None:

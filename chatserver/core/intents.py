@@ -26,7 +26,8 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
 * ``avail``: being there ("available", "онлайн", "на связи");
 * ``callback``: a call ("перезвоните", "зателефонуйте", "call");
-* ``bot``: the bot itself ("бот", "robot"); ``not``: a negation.
+* ``bot``: the bot itself ("бот", "robot"); ``not``: a negation; ``stop``: "остановите",
+  "stop"; ``where``: a call-out ("где", "ау", "агов").
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
 ``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, ``person``
@@ -34,8 +35,10 @@ with ``want`` in a message of a few words ("можно человека?"), ``li
 ("переключи на живого"), staff or a person next to a mention of the bot ("можно
 человека, а не бота", "stop bot. agent please"), a person who should call back
 ("пусть менеджер мне перезвонит", in any order in English too: "can someone call me
-back?"), or a refusal of the bot ("не хочу общаться с ботом"), unless the wish
-is a job ("хочу работать у вас менеджером"). English puts the
+back?"), a short call-out ("ау, оператор, ты где?"), a refusal of the bot ("не хочу
+общаться с ботом") or an order to stop it ("остановите бота"), unless the wish
+is a job ("хочу работать у вас менеджером"). Words are also read as they sound, the
+unstressed vowels folded ("хачу пагаварить с чилавеком"), matched exactly. English puts the
 verb first ("talk to a manager"), so there the verb must precede the person: "does
 your staff speak English?" is a question about the shop. A person alone ("оператор")
 is the single-word rule above. "Does your staff work on weekends" has no verb of
@@ -47,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chatserver.core.text import Vocabulary, stem, terms, translit, words
+from chatserver.core.text import Vocabulary, stem, terms, translit, translit_uk, words
 
 # Phrases are normalized with the same pipeline as questions, so filler and stop words
 # in them ("please", "с", "to a") disappear and only their content terms must match.
@@ -139,9 +142,11 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
 HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "staff": {
         "ru": "оператор операторы менеджер консультант специалист сотрудник сотрудники "
-        "представитель поддержка саппорт админ администратор",
+        "представитель поддержка саппорт админ администратор начальство начальника "
+        "руководство руководителя",
         "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
-        "співробітник представник підтримка адміністратор",
+        "співробітник представник підтримка адміністратор фахівець фахівця начальство "
+        "керівництво керівника",
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales",
     },
@@ -159,11 +164,14 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "reach": {
         "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
         "переключить переведите передайте пригласите поговорить говорить общаться "
-        "пообщаться связаться свяжите дайте дай ответьте ответит ответь обсудить",
+        "пообщаться связаться свяжите дайте дай ответьте ответит ответь обсудить "
+        "вызовите вызвать подключите подключить разговор",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
-        "відповість відповідайте обговорити",
-        "en": "talk speak chat connect transfer put get give reach escalate contact discuss",
+        "відповість відповідайте обговорити викличте викликати запросіть запросити "
+        "підключіть підключити розмови розмову",
+        "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
+        "forward pass hand refer redirect switch",
     },
     # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
     "callback": {
@@ -173,9 +181,9 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "en": "call",
     },
     "want": {
-        "ru": "хочу хотим нужен нужна нужно можно требуется прошу",
-        "uk": "хочу потрібен потрібна потрібно треба можна прошу",
-        "en": "want need",
+        "ru": "хочу хотим нужен нужна нужно можно требуется прошу требую",
+        "uk": "хочу потрібен потрібна потрібно треба можна прошу вимагаю",
+        "en": "want need require request demand",
     },
     # Wanting to *become* staff is a job question, not a request for one.
     # "Is a human available?", "кто-нибудь есть на связи?": asking whether a person is
@@ -203,6 +211,18 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "бот бота ботом робот",
         "en": "bot robot chatbot",
     },
+    # "остановите бота", "stop the bot": whoever stops the bot wants someone else.
+    "stop": {
+        "ru": "остановите остановись хватит стоп выключите отключите",
+        "uk": "зупиніть зупинись досить стоп вимкніть відключіть",
+        "en": "stop enough quit",
+    },
+    # "ау, оператор, ты где?": calling out for someone who should be there.
+    "where": {
+        "ru": "где ау",
+        "uk": "де агов",
+        "en": "where",
+    },
 }
 # Requests a staff word or a live person makes alone: (concept, concept) pairs.
 _CONCEPT_RULES = (
@@ -219,9 +239,11 @@ _CONCEPT_RULES = (
     ("person", "bot"),  # "F this bot. human. now."
 )
 SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
+SHORT_CALL = 5  # "ау оператор ты где", "where is the agent": a call-out, little else
 
 SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
+SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,10 +302,40 @@ class HandoffDetector:
         return best
 
 
+def sounds_like(term: str) -> str:
+    """A Cyrillic stem as it sounds, with the vowels that are spelt as heard when
+    unstressed folded together (о/а, е/и/я): "пагаварить" and "поговорить", "чилавек"
+    and "человек" meet. Latin and other words are returned as they are."""
+    return term.translate(_SOUNDS)
+
+
+_SOUNDS = str.maketrans({"о": "а", "е": "и", "я": "и", "є": "и", "і": "и"})
+
+
+def _note(found: dict[str, tuple[int, int, float]], concept: str, pos: int, sim: float) -> None:
+    """Record ``concept`` at ``pos``: its first and last positions, its best similarity."""
+    first, _, best = found.get(concept, (pos, pos, 0.0))
+    found[concept] = (first, pos, max(best, sim))
+
+
+def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
+    """English words that look like the concepts but are not: "in person" (going to the
+    shop), "chat support" (a noun before a noun, not "chat to support")."""
+    word = message_words[pos]
+    before = message_words[pos - 1] if pos else ""
+    after = message_words[pos + 1] if pos + 1 < len(message_words) else ""
+    if word == "person" and before == "in":
+        return True
+    return word == "chat" and after in _CHAT_NOUNS
+
+
+_CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
+
+
 class HandoffConcepts:
     """Finds a request for a person as a combination of concepts (module docstring)."""
 
-    __slots__ = ("_concepts", "_vocab")
+    __slots__ = ("_by_sound", "_concepts", "_vocab")
 
     def __init__(self, concepts: Mapping[str, Mapping[str, str]] = HANDOFF_CONCEPTS) -> None:
         owned: dict[str, set[str]] = {}  # stem -> the concepts it names
@@ -293,35 +345,60 @@ class HandoffConcepts:
                     owned.setdefault(stem(word), set()).add(concept)
         self._vocab = Vocabulary(owned)
         self._concepts = tuple(frozenset(owned[t]) for t in self._vocab.terms)
+        # The same stems as they sound (sounds_like), matched exactly: folding the vowels
+        # and allowing a typo on top would make "один" an "админ".
+        by_sound: dict[str, set[str]] = {}
+        for term, named in owned.items():
+            by_sound.setdefault(sounds_like(term), set()).update(named)
+        self._by_sound = {term: frozenset(named) for term, named in by_sound.items()}
 
     def find(self, message_words: Sequence[str]) -> dict[str, tuple[int, int, float]]:
         """Concept -> (first position, last position, best similarity) among folded words."""
         found: dict[str, tuple[int, int, float]] = {}
         for pos, word in enumerate(message_words):
+            if _not_a_person(message_words, pos):
+                continue
             readings = [stem(word)]
             latin = translit(word)
-            if latin:  # "dayte operatora": Latin-typed Russian
+            if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
                 readings.append(stem(latin))
+                ukrainian = translit_uk(latin)
+                if ukrainian != latin:
+                    readings.append(stem(ukrainian))
             for reading in readings:
-                for tid, sim in self._vocab.matches(reading).items():
-                    if sim < TERM_MATCH:
-                        continue
-                    for concept in self._concepts[tid]:
-                        first, _, best = found.get(concept, (pos, pos, 0.0))
-                        found[concept] = (first, pos, max(best, sim))
+                self._note(found, pos, self._vocab.matches(reading))
+            # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"
+            for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
+                _note(found, concept, pos, SOUND_MATCH)
         return found
+
+    def _note(
+        self,
+        found: dict[str, tuple[int, int, float]],
+        pos: int,
+        similar: Mapping[int, float],
+    ) -> None:
+        for tid, sim in similar.items():
+            if sim >= TERM_MATCH:
+                for concept in self._concepts[tid]:
+                    _note(found, concept, pos, sim)
 
     def score(self, message_words: Sequence[str], english: bool) -> float:
         """0..100 when the concepts in ``message_words`` make a request for a person."""
         found = self.find(message_words)
         if "bot" in found and "not" in found and ("want" in found or "reach" in found):
             return 100.0 * min(found["bot"][2], found["not"][2])  # "не хочу с ботом"
+        # "остановите бота", "stop the bot" (the verb first: "бот остановился" is a report)
+        if "bot" in found and "stop" in found and found["stop"][0] < found["bot"][1]:
+            return 100.0 * min(found["bot"][2], found["stop"][2])
         if "staff" not in found and "person" not in found and "live" not in found:
             return 0.0
         best = 0.0
         pairs = list(_CONCEPT_RULES)
         if len(message_words) <= SHORT_REQUEST:
             pairs.append(("person", "want"))
+        if len(message_words) <= SHORT_CALL:  # "ау, оператор, ты где?"
+            pairs += [("staff", "where"), ("person", "where")]
         for who, verb in pairs:
             if verb == "want" and "job" in found:
                 continue  # "хочу работать у вас менеджером"
