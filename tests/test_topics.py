@@ -52,6 +52,10 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("інстаграмі", "не можу увійти в інстаграмі", "uk", OWNED),
         ("инстаграм", "пароль инстаграм", "ru", OWNED),
         ("инстаграме", "пароль в инстаграме", "ru", OWNED),
+        # ...and so are the institutions and trades a shop is never asked about
+        ("мфц", "во сколько закрывается мфц в субботу", "ru", OWNED),
+        ("поліклініки", "номер телефону поліклініки", "uk", OWNED),
+        ("toyota", "how long is the warranty on a new toyota", "en", OWNED),
         # whose: a topic right after "от"/"від"/"from" names another owner
         ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),

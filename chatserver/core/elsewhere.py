@@ -11,7 +11,10 @@ Admins add their market's names under ``others:`` in an FAQ file.
 
 The list is general knowledge of the en/ru/uk markets: marketplaces and retailers,
 carriers, state portals, social networks and messengers, mail and app stores,
-transport. Names that are also everyday words ("розетка" is a socket, "алло" a
+transport; and the institutions and trades a shop is never asked about (clinics,
+police, passports and tax offices, mortgages and crypto, car makers, food delivery),
+which visitors mix with the shop's words ("во сколько закрывается МФЦ в субботу",
+"how long is the warranty on a new toyota"). Names that are also everyday words ("розетка" is a socket, "алло" a
 greeting, "booking", "target", "bolt") are left out, or kept in their Latin spelling
 only. Banks are left out: "карта сбера не проходит" is the shop's failed payment; "пароль
 от сбербанк онлайн" is caught by its "от" (``topics.OWNED``).
@@ -37,6 +40,11 @@ _NAMES = """
     телеграм телеграмм whatsapp ватсап вотсап viber вайбер tiktok тикток тікток youtube
     ютуб twitter твиттер gmail гмейл icloud netflix нетфликс spotify uber убер
     glovo airbnb ryanair аэрофлот укрзалізниця укрзализныця ржд
+    мфц цнап поликлиника поліклініка больница лікарня полиция поліція police hospital
+    clinic паспорт passport прописка прописки налоговая податкова пенсионный пенсійний dmv
+    биткоин біткоїн bitcoin криптовалюта ипотека іпотека mortgage
+    toyota тойота bmw бмв mercedes мерседес audi ауди hyundai хендай volkswagen
+    пицца піца pizza суши суші sushi
 """
 
 
