@@ -14,10 +14,11 @@ carriers, state portals, social networks and messengers, mail and app stores,
 transport; and the institutions and trades a shop is never asked about (clinics,
 police, passports and tax offices, mortgages and crypto, car makers, food delivery),
 which visitors mix with the shop's words ("во сколько закрывается МФЦ в субботу",
-"how long is the warranty on a new toyota"). Names that are also everyday words ("розетка" is a socket, "алло" a
-greeting, "booking", "target", "bolt") are left out, or kept in their Latin spelling
-only. Banks are left out: "карта сбера не проходит" is the shop's failed payment; "пароль
-от сбербанк онлайн" is caught by its "от" (``topics.OWNED``).
+"how long is the warranty on a new toyota"). Names that are also everyday words
+("розетка" is a socket, "алло" a greeting, "booking", "target", "bolt") are left out,
+or kept in their Latin spelling only. Banks are left out: "карта сбера не проходит" is
+the shop's failed payment; "пароль от сбербанк онлайн" is caught by its "от"
+(``topics.OWNED``).
 """
 
 from __future__ import annotations
