@@ -4,7 +4,7 @@ they are met, regression floors (marked) where they are not yet.
 The figures come from bench/faq_eval.py (see its docstring for the definitions). The
 ``test`` split is held out: thresholds were tuned on ``dev`` only. A batch of 245
 questions written blind (see questions.yaml) showed the first split flattered the
-matcher; half of that batch is now dev, half held out, and so for the two blind
+matcher; half of that batch is now dev, half held out, and so for the three blind
 batches written since. The README's "Matching quality"
 section lists every figure. Speed targets are measured by bench/faq_speed.py, never
 asserted in tests.
@@ -32,11 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # questions, 75 of them requests for a person and 75 out of scope) took the held-out
 # split (724) to 0.64/0.86/0.76 and 7.2% wrong: wrong answers are over their limit.
 # The seventh round (question sentences, other companies' services, products, handoff
-# concepts) stands at 0.635 top-1, 0.90 handoff, 0.81 quiet and 6.6% wrong.
-TOP1_FLOOR = 0.63
-HANDOFF_FLOOR = 0.89
+# concepts) stands at 0.635 top-1, 0.90 handoff, 0.81 quiet and 6.6% wrong. A fifth
+# blind batch (session 6, 360 questions) took the held-out split (902) to 0.61/0.82/0.80
+# and 7.2% wrong; the eighth round (handoff concepts, other trades, synonyms) stands at
+# 0.625 top-1, 0.908 handoff, 0.815 quiet and 6.5% wrong.
+TOP1_FLOOR = 0.62
+HANDOFF_FLOOR = 0.90
 QUIET_FLOOR = 0.81
-WRONG_CEILING = 0.07  # the target, 0.05, is met on "all" (0.048) but not held out
+WRONG_CEILING = 0.07  # the target, 0.05, is met on "all" (0.047) but not held out
 
 
 def _load_eval() -> Any:
