@@ -27,7 +27,7 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``avail``: being there ("available", "онлайн", "на связи");
 * ``callback``: a call ("перезвоните", "зателефонуйте", "call");
 * ``bot``: the bot itself ("бот", "robot"); ``not``: a negation; ``stop``: "остановите",
-  "stop"; ``where``: a call-out ("где", "ау", "агов").
+  "stop"; ``callout``: "где", "ау", "агов".
 
 A message is a request for a person when it has ``staff`` with ``reach`` or ``want``,
 ``person`` with ``reach`` or ``avail``, ``live`` with ``staff`` or ``person``, ``person``
@@ -218,7 +218,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "en": "stop enough quit",
     },
     # "ау, оператор, ты где?": calling out for someone who should be there.
-    "where": {
+    "callout": {
         "ru": "где ау",
         "uk": "де агов",
         "en": "where",
@@ -312,7 +312,7 @@ def sounds_like(term: str) -> str:
 _SOUNDS = str.maketrans({"о": "а", "е": "и", "я": "и", "є": "и", "і": "и"})
 
 
-def _note(found: dict[str, tuple[int, int, float]], concept: str, pos: int, sim: float) -> None:
+def _mark(found: dict[str, tuple[int, int, float]], concept: str, pos: int, sim: float) -> None:
     """Record ``concept`` at ``pos``: its first and last positions, its best similarity."""
     first, _, best = found.get(concept, (pos, pos, 0.0))
     found[concept] = (first, pos, max(best, sim))
@@ -369,7 +369,7 @@ class HandoffConcepts:
                 self._note(found, pos, self._vocab.matches(reading))
             # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"
             for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
-                _note(found, concept, pos, SOUND_MATCH)
+                _mark(found, concept, pos, SOUND_MATCH)
         return found
 
     def _note(
@@ -381,7 +381,7 @@ class HandoffConcepts:
         for tid, sim in similar.items():
             if sim >= TERM_MATCH:
                 for concept in self._concepts[tid]:
-                    _note(found, concept, pos, sim)
+                    _mark(found, concept, pos, sim)
 
     def score(self, message_words: Sequence[str], english: bool) -> float:
         """0..100 when the concepts in ``message_words`` make a request for a person."""
@@ -398,7 +398,7 @@ class HandoffConcepts:
         if len(message_words) <= SHORT_REQUEST:
             pairs.append(("person", "want"))
         if len(message_words) <= SHORT_CALL:  # "ау, оператор, ты где?"
-            pairs += [("staff", "where"), ("person", "where")]
+            pairs += [("staff", "callout"), ("person", "callout")]
         for who, verb in pairs:
             if verb == "want" and "job" in found:
                 continue  # "хочу работать у вас менеджером"
