@@ -38,24 +38,19 @@ _CACHE_SIZE = 65_536
 def factor(word: str, language: str) -> float:
     """The weight multiplier of ``word`` (folded, as typed) in ``language``; 1.0 for a
     language without a list and for words the list does not have (rare ones)."""
-    if language not in _LANGUAGES or not word:
-        return 1.0
-    zipf = _zipf(word, language)
-    if zipf <= 0.0:
+    found = zipf(word, language) if word else 0.0
+    if found <= 0.0:
         return 1.0
     share = math.pow(10.0, MIDPOINT_ZIPF - 9.0)
-    p = math.pow(10.0, zipf - 9.0)
+    p = math.pow(10.0, found - 9.0)
     return FLOOR + (1.0 - FLOOR) * share / (share + p)
 
 
 def zipf(word: str, lang: str) -> float:
-    """How common ``word`` is in ``lang`` on the Zipf scale (0 when the list lacks it)."""
+    """How common ``word`` is in ``lang`` on the Zipf scale; 0 when the list lacks it or
+    there is no list for ``lang``."""
     if lang not in _LANGUAGES:
         return 0.0
-    return _zipf(word, lang)
-
-
-def _zipf(word: str, lang: str) -> float:
     if any(c.isdigit() for c in word):  # wordfreq estimates numbers by their shape
         from wordfreq import zipf_frequency
 
@@ -79,4 +74,4 @@ def warm() -> None:
     first question; ``FaqIndex.build`` calls it."""
     for language in _LANGUAGES:
         _frequencies(language)
-        _zipf("1", language)  # the numbers' path loads its own copy
+        zipf("1", language)  # the numbers' path loads its own copy

@@ -42,7 +42,7 @@ _NAMES = """
     ютуб twitter твиттер gmail гмейл icloud netflix нетфликс spotify uber убер
     glovo airbnb ryanair аэрофлот укрзалізниця укрзализныця ржд
     мфц цнап поликлиника поліклініка больница лікарня полиция поліція police hospital
-    clinic паспорт passport прописка прописки налоговая податкова пенсионный пенсійний dmv
+    clinic паспорт passport прописка налоговая податкова пенсионный пенсійний dmv
     биткоин біткоїн bitcoin криптовалюта ипотека іпотека mortgage
     toyota тойота bmw бмв mercedes мерседес audi ауди hyundai хендай volkswagen
     пицца піца pizza суши суші sushi

@@ -533,9 +533,12 @@ class FaqIndex:
         # are English function words, not "цан еу" and "то ан" (which would otherwise
         # outvote one known word). A Latin question none of whose unknown words is a
         # plain Latin word (digits, mixed scripts) has no other reading: skip the parses.
-        unknown = [w for w in content if text.translit(w) and not self._vocab.matches(text.stem(w))]
-        if native is not None and (not unknown or _plain_english(unknown)):
-            return native
+        if native is not None:
+            unknown = [
+                w for w in content if text.translit(w) and not self._vocab.matches(text.stem(w))
+            ]
+            if not unknown or _plain_english(unknown):
+                return native
         latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
         for variant in (latin, text.translit_uk(latin)):

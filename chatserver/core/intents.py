@@ -322,11 +322,11 @@ def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
     """English words that look like the concepts but are not: "in person" (going to the
     shop), "chat support" (a noun before a noun, not "chat to support")."""
     word = message_words[pos]
-    before = message_words[pos - 1] if pos else ""
-    after = message_words[pos + 1] if pos + 1 < len(message_words) else ""
-    if word == "person" and before == "in":
-        return True
-    return word == "chat" and after in _CHAT_NOUNS
+    if word == "person":
+        return pos > 0 and message_words[pos - 1] == "in"
+    if word == "chat":
+        return pos + 1 < len(message_words) and message_words[pos + 1] in _CHAT_NOUNS
+    return False
 
 
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
@@ -366,22 +366,14 @@ class HandoffConcepts:
                 if ukrainian != latin:
                     readings.append(stem(ukrainian))
             for reading in readings:
-                self._note(found, pos, self._vocab.matches(reading))
+                for tid, sim in self._vocab.matches(reading).items():
+                    if sim >= TERM_MATCH:
+                        for concept in self._concepts[tid]:
+                            _mark(found, concept, pos, sim)
             # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"
             for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
                 _mark(found, concept, pos, SOUND_MATCH)
         return found
-
-    def _note(
-        self,
-        found: dict[str, tuple[int, int, float]],
-        pos: int,
-        similar: Mapping[int, float],
-    ) -> None:
-        for tid, sim in similar.items():
-            if sim >= TERM_MATCH:
-                for concept in self._concepts[tid]:
-                    _mark(found, concept, pos, sim)
 
     def score(self, message_words: Sequence[str], english: bool) -> float:
         """0..100 when the concepts in ``message_words`` make a request for a person."""

@@ -32,8 +32,12 @@ _LATIN_LETTER = re.compile("[a-z]")
 _CYRILLIC_LETTER = re.compile("[а-яёіїєґ]")
 _UK_LETTER = re.compile("[іїєґ]")
 _RU_LETTER = re.compile("[ыэъё]")
-_APOSTROPHES = re.compile(r"['ʼ’‘`´]")  # inside Ukrainian words: м'ясо, обов'язково
-_HYPHEN = re.compile(r"(?<=[^\W_])[-‐‑–](?=[^\W_])")  # wi-fi -> wifi, e-mail -> email
+_APOSTROPHE_MARKS = "'ʼ’‘`´"  # inside Ukrainian words: м'ясо, обов'язково
+_HYPHEN_MARKS = "-‐‑–"  # between letters: wi-fi -> wifi, e-mail -> email
+_APOSTROPHES = re.compile(f"[{re.escape(_APOSTROPHE_MARKS)}]")
+_HYPHEN = re.compile(rf"(?<=[^\W_])[{re.escape(_HYPHEN_MARKS)}](?=[^\W_])")
+# Most text has neither: one search is a third of the two substitutions (index build)
+_FOLD_MARKS = re.compile(f"[{re.escape(_APOSTROPHE_MARKS + _HYPHEN_MARKS)}]")
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and emoji fall out
 _REPEAT = re.compile(r"([^\W\d_])\1+")  # letters only: "100" stays "100"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -198,11 +202,8 @@ def translit_uk(cyrillic: str) -> str:
 def fold(text: str) -> str:
     """Casefold and fold the spellings we treat as equal (ё/е, apostrophes, hyphens)."""
     text = text.casefold().replace("ё", "е")
-    # Most text has neither: substring tests are a third of a regex pass (index build).
-    if "'" in text or "ʼ" in text or "’" in text or "‘" in text or "`" in text or "´" in text:
-        text = _APOSTROPHES.sub("", text)
-    if "-" in text or "‐" in text or "‑" in text or "–" in text:
-        text = _HYPHEN.sub("", text)
+    if _FOLD_MARKS.search(text):
+        text = _HYPHEN.sub("", _APOSTROPHES.sub("", text))
     return text
 
 
