@@ -42,9 +42,11 @@ its precision. The arithmetic for all entries at once is ``faq_scores.py`` (nump
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -274,7 +276,6 @@ class FaqIndex:
     _answer_only: dict[str, frozenset[int]] = field(repr=False)  # locale -> answer-only terms
     _phrasings: tuple[_Phrasing, ...] = field(repr=False)
     _table: ScoreTable = field(repr=False)  # the same, as arrays for _rank
-    _postings: dict[int, tuple[tuple[int, float], ...]] = field(repr=False)  # term -> (p, w)
     _handoff: HandoffDetector = field(repr=False)
     _synonyms: Synonyms = field(repr=False)
     _topics: Topics = field(repr=False)
@@ -294,6 +295,19 @@ class FaqIndex:
         (locale -> comma-separated groups) the built-in synonym table; ``products`` and
         ``others`` name the shop's goods and other companies' services (``topics``)."""
         warm()
+        with _collector_paused():
+            return cls._build(entries, settings, handoff_phrases, synonyms, products, others)
+
+    @classmethod
+    def _build(
+        cls,
+        entries: Sequence[FaqEntry],
+        settings: MatchSettings | None,
+        handoff_phrases: Mapping[str, Sequence[str]] | None,
+        synonyms: Mapping[str, Sequence[str]] | None,
+        products: Sequence[str],
+        others: Sequence[str],
+    ) -> FaqIndex:
         by_id: dict[str, FaqEntry] = {}
         for entry in entries:
             if entry.id in by_id:
@@ -370,13 +384,18 @@ class FaqIndex:
         place = term_id.get(PLACE_TERM)
         if place is not None:
             common = {loc: terms | {place} for loc, terms in common.items()}
+        frozen_bags = tuple(frozenset(b) for b in bags)
         phrasings: list[_Phrasing] = []
-        postings: dict[int, list[tuple[int, float]]] = {}
+        # the postings as three columns: term, phrasing, weight
+        post_terms: list[int] = []
+        post_phrasings: list[int] = []
+        post_weights: list[float] = []
         for i, ts, factor, source in raw:
-            ids = tuple(map(term_id.__getitem__, ts))
-            weights = tuple(map(idf[entries[i].locale].__getitem__, ids))
-            for tid, weight in zip(ids, weights, strict=True):
-                postings.setdefault(tid, []).append((len(phrasings), weight))
+            ids = list(map(term_id.__getitem__, ts))
+            weights = list(map(idf[entries[i].locale].__getitem__, ids))
+            post_terms += ids
+            post_phrasings += [len(phrasings)] * len(ids)
+            post_weights += weights
             phrasings.append(_Phrasing(i, sum(weights), factor, source))
         return cls(
             entries=tuple(entries),
@@ -386,7 +405,7 @@ class FaqIndex:
             _idf=idf,
             _oov=oov,
             _common=common,
-            _bags=tuple(frozenset(b) for b in bags),
+            _bags=frozen_bags,
             _answer_bags=tuple(answer_bags),
             _answer_only=answer_only,
             _phrasings=tuple(phrasings),
@@ -397,12 +416,11 @@ class FaqIndex:
                     (ph.entry, ph.total, ph.factor, ph.total * _least_recall(ph.factor, settings))
                     for ph in phrasings
                 ],
-                postings=postings,
-                bags=[frozenset(b) for b in bags],
+                postings=(post_terms, post_phrasings, post_weights),
+                bags=frozen_bags,
                 answer_bags=answer_bags,
                 common=common,
             ),
-            _postings={k: tuple(v) for k, v in postings.items()},
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
             _synonyms=Synonyms(merge(synonyms)),
             _topics=Topics(products, others),
@@ -685,16 +703,8 @@ class FaqIndex:
         """Recall, precision and the matched terms behind one candidate's score."""
         i = self.entries.index(scored.entry)
         best_text, best_recall = "", 0.0
-        for p, phrasing in enumerate(self._phrasings):
-            if phrasing.entry != i:
-                continue
-            got = sum(
-                w * query.best_sim[t]
-                for t, postings in self._postings.items()
-                if t in query.best_sim
-                for q, w in postings
-                if q == p
-            )
+        for p, got in sorted(self._covered(query, i).items()):
+            phrasing = self._phrasings[p]
             recall = got / phrasing.total * phrasing.factor
             if recall > best_recall:
                 best_text, best_recall = phrasing.text, recall
@@ -756,13 +766,22 @@ class FaqIndex:
 
     def _best_recall(self, query: _Query, entry: FaqEntry) -> float:
         """The largest share of one of ``entry``'s phrasings that the question covers."""
-        i = self.entries.index(entry)
+        covered = self._covered(query, self.entries.index(entry))
+        return max((v / self._phrasings[p].total for p, v in covered.items()), default=0.0)
+
+    def _covered(self, query: _Query, entry: int) -> dict[int, float]:
+        """Per phrasing of ``entry`` that the question touches: the weight it covers."""
+        table = self._table
         covered: dict[int, float] = {}
         for tid, sim in query.best_sim.items():
-            for p, weight in self._postings.get(tid, ()):
-                if self._phrasings[p].entry == i:
-                    covered[p] = covered.get(p, 0.0) + weight * sim
-        return max((v / self._phrasings[p].total for p, v in covered.items()), default=0.0)
+            posting = table.postings.get(tid)
+            if posting is None:
+                continue
+            phrasings, weights = posting
+            mine = table.ph_entry[phrasings] == entry
+            for p, weight in zip(phrasings[mine].tolist(), weights[mine].tolist(), strict=True):
+                covered[p] = covered.get(p, 0.0) + weight * sim
+        return covered
 
     def _precision(self, query: _Query, entry: int) -> float:
         """Share of the question's weight that the entry's terms (any phrasing) explain."""
@@ -831,6 +850,21 @@ def warm() -> None:
     commonness.warm()
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an index is built. A build allocates about a
+    million objects that all live on, and every so often the collector would walk all
+    that the process holds (the dictionaries of ``topics`` too) to find no garbage;
+    reference counting still frees the temporaries. That walk was a fifth of a build."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _phrasing_terms(phrasing: str) -> list[str]:
     """An admin's phrasing as terms, with ``PLACE_TERM`` when it names a place."""
     found = text.terms(phrasing)
@@ -845,18 +879,19 @@ def _commonness(
     """Per locale, each term's ``commonness.factor``: its most common form's. Forms are
     read from the phrasings and keywords only: answers are long (the cost of a build)
     and a term only an answer has is weak evidence anyway (``ANSWER_FACTOR``)."""
-    forms: dict[str, set[tuple[str, str]]] = {}  # locale -> (word, as typed)
+    typed: dict[str, set[str]] = {}  # locale -> words as typed (folded)
     for entry in entries:
-        typed = topics.typed_words(" / ".join((*entry.questions, *entry.keywords)))
-        forms.setdefault(entry.locale, set()).update(typed.items())
+        phrases = " / ".join((*entry.questions, *entry.keywords))
+        typed.setdefault(entry.locale, set()).update(topics.typed_tokens(phrases))
     out: dict[str, dict[int, float]] = {}
-    for locale, pairs in forms.items():
+    for locale, forms in typed.items():
         factors = out[locale] = {}
-        for word, typed_form in pairs:
-            tid = term_id.get(text.stem(word))
-            if tid is not None:
-                f = commonness.factor(typed_form, locale)
-                factors[tid] = min(f, factors.get(tid, 1.0))
+        for typed_form in forms:
+            for word in text.words(typed_form):  # one word: runs shortened, slang swapped
+                tid = term_id.get(text.stem(word))
+                if tid is not None:
+                    f = commonness.factor(typed_form, locale)
+                    factors[tid] = min(f, factors.get(tid, 1.0))
     return out
 
 

@@ -17,8 +17,10 @@ The formula is the one ``faq.py`` documents (its module docstring):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,46 +60,39 @@ class ScoreTable:
         locales: Sequence[str],
         entry_locales: Sequence[str],
         phrasings: Sequence[tuple[int, float, float, float]],
-        postings: Mapping[int, Sequence[tuple[int, float]]],
+        postings: tuple[Sequence[int], Sequence[int], Sequence[float]],
         bags: Sequence[frozenset[int]],
         answer_bags: Sequence[frozenset[int]],
         common: Mapping[str, frozenset[int]],
     ) -> ScoreTable:
-        """``phrasings``: (entry, total, factor, least) each; ``postings``: term ->
-        (phrasing, weight); ``bags``/``answer_bags``: per entry, its phrasing terms and
-        the terms only its answer has; ``common``: per locale, the too-common terms."""
+        """``phrasings``: (entry, total, factor, least) each; ``postings``: three
+        parallel columns (term, phrasing, weight), phrasings in ascending order;
+        ``bags``/``answer_bags``: per entry, its phrasing terms and the terms only its
+        answer has; ``common``: per locale, the too-common terms."""
         where = {loc: k for k, loc in enumerate(locales)}
-        bag_lists: dict[int, list[int]] = {}
-        for i, bag in enumerate(bags):
-            for tid in bag:
-                bag_lists.setdefault(tid, []).append(i)
-        answer_lists: dict[int, list[int]] = {}
-        for i, bag in enumerate(answer_bags):
-            for tid in bag:
-                answer_lists.setdefault(tid, []).append(i)
-        in_bag = {
-            tid: (
-                np.array(ids, dtype=np.intp),
-                np.array([tid in common[entry_locales[i]] for i in ids], dtype=np.bool_),
-            )
-            for tid, ids in bag_lists.items()
-        }
+        locale_of = np.array([where[loc] for loc in entry_locales], dtype=np.intp)
+        bag_terms, bag_entries = _pairs(bags)
+        is_common = np.zeros(bag_terms.size, dtype=np.bool_)
+        for k, loc in enumerate(locales):
+            if common.get(loc):
+                listed = np.fromiter(common[loc], dtype=np.intp)
+                is_common |= (locale_of[bag_entries] == k) & np.isin(bag_terms, listed)
+        answer_terms, answer_entries = _pairs(answer_bags)
+        terms, ph, weights = postings
         return cls(
             locales=tuple(locales),
-            locale_of=np.array([where[loc] for loc in entry_locales], dtype=np.intp),
+            locale_of=locale_of,
             ph_entry=np.array([p[0] for p in phrasings], dtype=np.intp),
             ph_total=np.array([p[1] for p in phrasings], dtype=np.float64),
             ph_factor=np.array([p[2] for p in phrasings], dtype=np.float64),
             ph_least=np.array([p[3] for p in phrasings], dtype=np.float64),
-            postings={
-                tid: (
-                    np.array([p for p, _ in pairs], dtype=np.intp),
-                    np.array([w for _, w in pairs], dtype=np.float64),
-                )
-                for tid, pairs in postings.items()
-            },
-            in_bag=in_bag,
-            in_answer={tid: np.array(ids, dtype=np.intp) for tid, ids in answer_lists.items()},
+            postings=_group(
+                np.array(terms, dtype=np.intp),
+                np.array(ph, dtype=np.intp),
+                np.array(weights, dtype=np.float64),
+            ),
+            in_bag=_group(bag_terms, bag_entries, is_common),
+            in_answer={t: ids for t, (ids,) in _group(answer_terms, answer_entries).items()},
         )
 
     def scores(
@@ -173,3 +168,25 @@ class ScoreTable:
         totals = np.maximum(per_locale.sum(axis=1), 1e-9)
         out: Floats = explained / totals[self.locale_of]
         return out
+
+
+def _pairs(bags: Sequence[frozenset[int]]) -> tuple[Ints, Ints]:
+    """(term, entry) for every term of every bag, as two columns."""
+    sizes = np.fromiter(map(len, bags), dtype=np.intp, count=len(bags))
+    terms = np.fromiter(itertools.chain.from_iterable(bags), dtype=np.intp, count=int(sizes.sum()))
+    return terms, np.repeat(np.arange(len(bags), dtype=np.intp), sizes)
+
+
+def _group(keys: Ints, *columns: npt.NDArray[Any]) -> dict[int, tuple[Any, ...]]:
+    """``columns`` split by ``keys``: key -> its rows of each column, in their order."""
+    if keys.size == 0:
+        return {}
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    sorted_columns = [c[order] for c in columns]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    ends = np.append(starts[1:], keys.size)
+    return {
+        key: tuple(c[a:b] for c in sorted_columns)
+        for key, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
+    }

@@ -359,7 +359,15 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words of ``text``, duplicates removed, order kept."""
-    return list(dict.fromkeys(map(stem, content_words(text))))
+    found = dict.fromkeys(map(_term, _drop_phrases(words(text))))
+    found.pop("", None)
+    return list(found)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _term(word: str) -> str:
+    """``word``'s stem, or "" for a filler or stop word (``content_words`` drops those)."""
+    return "" if word in FILLER_WORDS or word in STOP_WORDS else stem(word)
 
 
 # --- comparing terms ----------------------------------------------------------------

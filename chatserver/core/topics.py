@@ -141,11 +141,12 @@ def typed(word: str, question: str) -> str:
     return spelling(question).get(word, word).removeprefix(_NAMED)
 
 
-def typed_words(phrase: str) -> dict[str, str]:
-    """Every word of ``phrase`` (as ``text.words`` gives it) -> as it was typed, folded.
-    The two line up one to one: ``words`` only shortens runs of a letter and swaps slang
-    for a word, it never splits or drops a token."""
-    return dict(zip(text.words(phrase), _TOKEN.findall(text.fold(phrase)), strict=True))
+def typed_tokens(phrase: str) -> list[str]:
+    """The words of ``phrase`` as typed, folded: doubled letters kept ("need", where
+    ``text.words`` has "ned"), slang not swapped. ``text.words`` of one of them gives
+    exactly one word: it only shortens runs of a letter and swaps slang for a word, it
+    never splits or drops a token."""
+    return _TOKEN.findall(text.fold(phrase))
 
 
 @functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
