@@ -164,6 +164,14 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
     assert 80.0 <= detector.score(text.terms("соеденити с аператором")) < 100.0
 
 
+def test_the_senior_one_is_asked_for_by_phrase_not_by_a_lone_word() -> None:
+    detector = HandoffDetector()
+    assert detector.score(text.terms("позовите старшего смены")) >= 80.0
+    assert detector.score(text.terms("кличте старшого, будь ласка")) >= 80.0
+    # "старый" is one letter from "старший": alone it must not count
+    assert detector.score(text.terms("можно сдать старый телефон?")) == 0.0
+
+
 @pytest.mark.parametrize(
     ("message", "english", "handoff"),
     [
@@ -233,6 +241,15 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
         # words that look like the concepts but are not
         ("where do i go to collect my purchase in person", True, False),
         ("is chat support available at night?", True, False),
+        ("can we talk about the price, really?", True, False),
+        ("i paid and the person at the till said it was fine", True, False),
+        ("у кого-нибудь есть промокод на скидку?", False, False),
+        # a person wanted for oneself, in a short message; blunt verbs
+        ("менеджера мне", False, True),
+        ("консультанта мені", False, True),
+        ("оператора гоните", False, True),
+        ("давайте консультанта", False, True),
+        ("кличте оператора", False, True),
     ],
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:

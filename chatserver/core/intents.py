@@ -26,6 +26,7 @@ small per-language word list matched with the same typo tolerance (stems, fuzzy)
 * ``want``: a bare wish ("хочу", "можна", "need"), weaker than ``reach``;
 * ``avail``: being there ("available", "онлайн", "на связи");
 * ``callback``: a call ("перезвоните", "зателефонуйте", "call");
+* ``me``: "мне", "мені", "me", in a short message ("человека мне");
 * ``bot``: the bot itself ("бот", "robot"); ``not``: a negation; ``stop``: "остановите",
   "stop"; ``callout``: "где", "ау", "агов".
 
@@ -82,6 +83,9 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
         "переключите на специалиста",
         "позовите специалиста",
         "живой оператор",
+        "позовите старшего",
+        "зовите старшего",
+        "дайте старшего",
     ),
     "uk": (
         "оператор",
@@ -106,6 +110,9 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
         "зєднайте з менеджером",
         "поговорити з консультантом",
         "дайте людину",
+        "покличте старшого",
+        "кличте старшого",
+        "дайте старшого",
     ),
     "en": (
         "operator",
@@ -122,6 +129,7 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
         "talk to someone",
         "speak to someone",
         "customer service representative",
+        "customer service rep",
         "connect me to an agent",
         "need an agent",
         "need a human",
@@ -165,11 +173,11 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
         "переключить переведите передайте пригласите поговорить говорить общаться "
         "пообщаться связаться свяжите дайте дай ответьте ответит ответь обсудить "
-        "вызовите вызвать подключите подключить разговор",
+        "вызовите вызвать подключите подключить разговор гоните давайте",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
         "відповість відповідайте обговорити викличте викликати запросіть запросити "
-        "підключіть підключити розмови розмову",
+        "підключіть підключити розмови розмову кличте клич давайте",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
         "forward pass hand refer redirect switch",
     },
@@ -184,6 +192,12 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу требую",
         "uk": "хочу потрібен потрібна потрібно треба можна прошу вимагаю",
         "en": "want need require request demand",
+    },
+    # "человека мне", "оператора мені": a person wanted for oneself, in a short message
+    "me": {
+        "ru": "мне",
+        "uk": "мені",
+        "en": "me",
     },
     # Wanting to *become* staff is a job question, not a request for one.
     # "Is a human available?", "кто-нибудь есть на связи?": asking whether a person is
@@ -244,6 +258,7 @@ SHORT_CALL = 5  # "ау оператор ты где", "where is the agent": a c
 SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
+MIN_SOUND_LEN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +334,15 @@ def _mark(found: dict[str, tuple[int, int, float]], concept: str, pos: int, sim:
 
 
 def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
-    """English words that look like the concepts but are not: "in person" (going to the
-    shop), "chat support" (a noun before a noun, not "chat to support")."""
+    """Words that look like the concepts but are not: "in person" (going to the shop),
+    "chat support" (a noun before a noun, not "chat to support"), "really" and
+    "actually" (not "real", "actual"), "у кого-нибудь есть", "в когось є" (whoever
+    has something, not someone to talk to)."""
     word = message_words[pos]
+    if word in _ADVERBS:
+        return True
+    if word.startswith("ког") and pos > 0 and message_words[pos - 1] in ("у", "в"):
+        return True
     if word == "person":
         return pos > 0 and message_words[pos - 1] == "in"
     if word == "chat":
@@ -330,6 +351,7 @@ def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
 
 
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
+_ADVERBS = frozenset(words("really actually"))
 
 
 class HandoffConcepts:
@@ -370,9 +392,11 @@ class HandoffConcepts:
                     if sim >= TERM_MATCH:
                         for concept in self._concepts[tid]:
                             _mark(found, concept, pos, sim)
-            # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"
-            for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
-                _mark(found, concept, pos, SOUND_MATCH)
+            # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"; not a word of
+            # one or two letters ("i" would be read "є")
+            if len(readings[-1]) >= MIN_SOUND_LEN:
+                for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
+                    _mark(found, concept, pos, SOUND_MATCH)
         return found
 
     def score(self, message_words: Sequence[str], english: bool) -> float:
@@ -388,7 +412,7 @@ class HandoffConcepts:
         best = 0.0
         pairs = list(_CONCEPT_RULES)
         if len(message_words) <= SHORT_REQUEST:
-            pairs.append(("person", "want"))
+            pairs += [("person", "want"), ("person", "me"), ("staff", "me")]
         if len(message_words) <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
         for who, verb in pairs:
