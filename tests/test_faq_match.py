@@ -710,3 +710,15 @@ def test_a_product_word_is_weak_evidence_for_an_entry_that_uses_it() -> None:
     score_sold = {s.entry.id: s.score for s in sold}
     assert score_sold["contacts"] < score["contacts"]
     assert score_sold["return"] >= score["return"]
+
+
+def test_a_product_named_with_an_unknown_word_still_gets_the_answer() -> None:
+    entries = [
+        entry("warranty", "What warranty do you offer?", "How long is the warranty?", locale="en"),
+        entry("hours", "When are you open?", locale="en"),
+        entry("contacts", "How can I contact you?", locale="en"),
+    ]
+    question = "warranty terms for a macbook?"
+    assert not isinstance(FaqIndex.build(entries).match(question, "en"), Answer)
+    sold = FaqIndex.build(entries, products=["macbook"]).match(question, "en")
+    assert isinstance(sold, Answer) and sold.entry.id == "warranty"

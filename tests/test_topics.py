@@ -30,6 +30,7 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         # times
         ("неделю", "жду уже неделю", "ru", TIME),
         ("yesterday", "ordered yesterday", "en", TIME),
+        ("period", "warranty period for a tv", "en", TIME),
         # verbs and adverbs say little about the topic, nouns say what it is
         ("жду", "жду уже неделю", "ru", FUNCTION),
         ("прийшло", "досі не прийшло", "uk", FUNCTION),
@@ -40,6 +41,9 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         # English: a word the dictionary reads only as a verb, adjective or adverb
         ("remember", "can't remember the old one", "en", FUNCTION),
         ("twice", "i was charged twice", "en", FUNCTION),
+        # ...and a verb's -ing or -ed form, though the dictionary also has the noun
+        ("saying", "keeps saying transaction failed", "en", FUNCTION),
+        ("roof", "is there a warranty on a new roof", "en", TOPIC),
         ("pizza", "do you deliver pizza", "en", TOPIC),
         ("pizzeria", "forgot my pizzeria password", "en", TOPIC),
         # ...but a Latin word in a Russian question is no English verb

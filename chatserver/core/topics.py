@@ -51,7 +51,9 @@ class Weight(NamedTuple):
 
 NAME = Weight(0.0, 0.0)  # who: nothing an entry has to explain
 PLACE = Weight(0.0, 0.0, place=True)  # where: matches PLACE_TERM rather than itself
-PRODUCT = Weight(0.5, 1.0)  # the shop's own topic, but "сколько стоит айфон" is not delivery
+# The shop's own topic, so it says little about another one ("warranty period for a
+# macbook"), but an entry must explain it: "сколько стоит айфон" is not delivery.
+PRODUCT = Weight(0.25, 1.0)
 FUNCTION = Weight(0.5, 0.5)
 TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
 TOPIC = Weight(1.0, 1.0)
@@ -80,7 +82,7 @@ _TIME_TEXT = """
     середа четвер пятниця субота неділя вчора сьогодні завтра позавчора
     day days week weeks month months year years hour hours minute minutes yesterday
     today tomorrow tonight morning evening night weekend ago monday tuesday wednesday
-    thursday friday saturday sunday
+    thursday friday saturday sunday period periods window timeframe
 """
 _TIME_WORDS = frozenset(_TIME_TEXT.split())
 _CAPITALISED = re.compile(r"(?<![.!?…]\s)(?<!^)\b([A-ZА-ЯЁІЇЄҐ][a-zа-яёіїєґ'’-]+)")
@@ -194,18 +196,24 @@ _NOUN_POS = frozenset({"NOUN", "PROPN"})
 
 def _english_weight(word: str) -> Weight:
     """An English word lemminflect's dictionary reads only as a verb, adjective, adverb
-    and the like ("remember", "expect", "new", "twice") is ``FUNCTION``; a noun, or a
-    word it does not know ("wifi", "netflix"), is a ``TOPIC``."""
-    readings = _english_pos(word)
+    and the like ("remember", "expect", "new", "twice") is ``FUNCTION``, and so is a
+    verb's -ing or -ed form that is also a noun ("saying", "paying"); a noun, or a word
+    it does not know ("wifi", "netflix"), is a ``TOPIC``."""
+    readings = _english_lemmas(word)
     if readings and _NOUN_POS.isdisjoint(readings):
+        return FUNCTION
+    verbs = readings.get("VERB", ())
+    if verbs and word not in verbs and word.endswith(("ing", "ed")):
         return FUNCTION
     return TOPIC
 
 
-def _english_pos(word: str) -> frozenset[str]:
+def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """Part of speech -> the lemmas of ``word`` under it."""
     import lemminflect  # imported late, like pymorphy3: by warm() at the first build
 
-    return frozenset(lemminflect.getAllLemmas(word))
+    found: dict[str, tuple[str, ...]] = lemminflect.getAllLemmas(word)
+    return found
 
 
 def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
@@ -244,7 +252,7 @@ def warm() -> None:
     than on a visitor's first question; ``FaqIndex.build`` calls it."""
     for morph in _analyzers():
         morph.parse("проверкаа")  # an unknown word: loads the predictors as well
-    _english_pos("check")
+    _english_lemmas("check")
     _place_stems()
 
 
