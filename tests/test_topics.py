@@ -8,7 +8,17 @@ import pytest
 
 from chatserver.core import topics
 from chatserver.core.faq import Answer, FaqEntry, FaqIndex, NoMatch, Suggest
-from chatserver.core.topics import FUNCTION, NAME, OWNED, PLACE, PRODUCT, TIME, TOPIC, Topics
+from chatserver.core.topics import (
+    FUNCTION,
+    NAME,
+    OWNED,
+    PLACE,
+    PRODUCT,
+    SHOP,
+    TIME,
+    TOPIC,
+    Topics,
+)
 
 
 def weight(word: str, question: str, language: str | None = "ru", **kw: object) -> object:
@@ -65,6 +75,10 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
         ("ryanair", "how do i get a refund from ryanair", "en", OWNED),
         ("калининград", "посылка от калининград", "ru", PLACE),  # a place stays one
+        # the shop itself is no other topic, even after "від"
+        ("покупки", "хочу відмовитись від покупки", "uk", SHOP),
+        ("сайта", "не могу вспомнить пароль от вашего сайта", "ru", SHOP),
+        ("site", "forgot the password for your site", "en", SHOP),
         # numbers are models, amounts, order numbers
         ("48213", "cancel order 48213", "en", FUNCTION),
         # an unknown Cyrillic word is a topic until shown otherwise

@@ -57,6 +57,18 @@ PRODUCT = Weight(0.25, 1.0)
 FUNCTION = Weight(0.5, 0.5)
 TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
 TOPIC = Weight(1.0, 1.0)
+# The shop itself and what it does ("покупка", "товар", "сайт", "item", "website"): no
+# other topic, even after "от"/"від" ("відмовитись від покупки"), and only a little an
+# entry must explain.
+SHOP = Weight(0.0, 0.5)
+_SHOP_WORDS = """
+    покупка товар товары сайт магазин интернет-магазин продавец покупатель продукт
+    продукция позиция вещь
+    покупка товар товари сайт магазин інтернет-магазин продавець покупець продукт
+    продукція позиція річ
+    purchase item items product products site website store shop seller goods thing
+    things
+"""
 # A topic word right after "от"/"від"/"from" names whose thing it is: "пароль от
 # госуслуг", "refund from ryanair" are about another company's password or refund, however
 # well the rest matches. It counts twice, and never as a lone unknown word.
@@ -114,6 +126,8 @@ class Topics:
             original = original[len(_NAMED) :]
         if self.is_product(word):
             return PRODUCT
+        if text.stem(word) in _shop_stems():
+            return SHOP
         if word in self.elsewhere:
             return OWNED  # "заказ на вайлдберриз": another company's order
         kind = _word_weight(word, original, language == "uk", language == "en")
@@ -254,6 +268,11 @@ def warm() -> None:
         morph.parse("проверкаа")  # an unknown word: loads the predictors as well
     _english_lemmas("check")
     _place_stems()
+
+
+@functools.cache
+def _shop_stems() -> frozenset[str]:
+    return frozenset(text.stem(w) for w in text.words(_SHOP_WORDS))
 
 
 @functools.cache
