@@ -278,6 +278,8 @@ class FaqIndex:
     _table: ScoreTable = field(repr=False)  # the same, as arrays for _rank
     _handoff: HandoffDetector = field(repr=False)
     _synonyms: Synonyms = field(repr=False)
+    # synonym stem -> the FAQ terms it names (KEY_MATCH or closer), looked up once here
+    _synonym_hits: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _topics: Topics = field(repr=False)
 
     @classmethod
@@ -385,6 +387,7 @@ class FaqIndex:
         if place is not None:
             common = {loc: terms | {place} for loc, terms in common.items()}
         frozen_bags = tuple(frozenset(b) for b in bags)
+        table = Synonyms(merge(synonyms))
         phrasings: list[_Phrasing] = []
         # the postings as three columns: term, phrasing, weight
         post_terms: list[int] = []
@@ -422,7 +425,8 @@ class FaqIndex:
                 common=common,
             ),
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
-            _synonyms=Synonyms(merge(synonyms)),
+            _synonyms=table,
+            _synonym_hits=_synonym_hits(table, vocab),
             _topics=Topics(products, others),
         )
 
@@ -572,9 +576,9 @@ class FaqIndex:
             return found
         out = dict(found)  # ``found`` is the vocabulary's shared cache entry
         for mate, key_sim in mates.items():
-            for tid, sim in self._vocab.matches(mate).items():
+            for tid, sim in self._synonym_hits.get(mate, ()):
                 value = SYNONYM_SIMILARITY * key_sim * sim
-                if sim >= KEY_MATCH and value > out.get(tid, 0.0):
+                if value > out.get(tid, 0.0):
                     out[tid] = value
         return out
 
@@ -848,6 +852,19 @@ def warm() -> None:
     process); ``FaqIndex.build`` calls it, so a visitor's first question never waits."""
     topics.warm()
     commonness.warm()
+
+
+def _synonym_hits(
+    table: Synonyms, vocab: text.Vocabulary
+) -> dict[str, tuple[tuple[int, float], ...]]:
+    """For each stem of the synonym table, the FAQ terms it names: a few thousand typo
+    scans once per index instead of one per synonym of each new question word."""
+    out = {}
+    for stem in table.stems:
+        hits = tuple((t, sim) for t, sim in vocab.matches(stem).items() if sim >= KEY_MATCH)
+        if hits:
+            out[stem] = hits
+    return out
 
 
 @contextlib.contextmanager

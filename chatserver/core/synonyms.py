@@ -49,7 +49,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "цена, стоимость, стоит, платная, доплачивать, ценник, прайс, тариф, расценки, обойдется",
         "изменить, поменять, заменить, исправить, отредактировать, редактировать, поправить, "
         "подправить, скорректировать, корректировать, переоформить",
-        "добавить, докинуть, дозаказать, доложить, докупить, дозакинуть, довложить",
+        "добавить, докинуть, доложить, докупить, дозакинуть, довложить",
         "отменить, отмена, отказаться, аннулировать, аннуляция, отказываюсь",
         "юрлицо, юридическое, ип, организация, компания, безнал, ооо, фирма, ндс, упд, юрик, "
         "предприятие, контора, корпоративный",
@@ -245,8 +245,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "товар, вещь, вещи, покупка, шмотки, шмотка, шмот",
         # device
         "девайс, гаджет, устройство, аппарат, техника",
-        # buying (irregular forms)
-        "купить, куплю, купил, покупать, покупал, приобрести, приобрел, брал, брала",
         # specifications
         "характеристики, харки, параметры, спеки",
         # manual
@@ -655,8 +653,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "item, items, product, goods, merchandise, merch, purchase",
         # device
         "device, gadget, appliance",
-        # buying (irregular forms)
-        "buy, bought, buying, purchase, purchased, acquire",
         # specifications
         "specs, specifications, spec, characteristics, features",
         # manual
@@ -695,6 +691,11 @@ class Synonyms:
             )
             for t in self._vocab.terms
         )
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """Every stem of every group."""
+        return self._vocab.terms
 
     def mates(self, term: str) -> dict[str, float]:
         """Stem -> similarity for the words that stand in for ``term`` (none: {})."""
