@@ -36,9 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # blind batch (session 6, 360 questions) took the held-out split (902) to 0.61/0.82/0.80
 # and 7.2% wrong; the eighth round (handoff concepts, other trades, synonyms) stands at
 # 0.625 top-1, 0.908 handoff, 0.815 quiet and 6.5% wrong. A sixth blind batch (session
-# 7, 360 questions) took the held-out split (1,081) to 0.616/0.884/0.823 and 6.9% wrong.
-TOP1_FLOOR = 0.61
-HANDOFF_FLOOR = 0.88
+# 7, 360 questions) took the held-out split (1,081) to 0.616/0.884/0.823 and 6.9% wrong;
+# the ninth round (a shop thesaurus, shop words, handoff words) stands at 0.673 top-1,
+# 0.89 handoff, 0.817 quiet and 6.5% wrong.
+TOP1_FLOOR = 0.67
+HANDOFF_FLOOR = 0.89
 QUIET_FLOOR = 0.81
 WRONG_CEILING = 0.07  # the target, 0.05, is met on "all" (0.047) but not held out
 
