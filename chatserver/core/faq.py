@@ -387,7 +387,7 @@ class FaqIndex:
         if place is not None:
             common = {loc: terms | {place} for loc, terms in common.items()}
         frozen_bags = tuple(frozenset(b) for b in bags)
-        table = Synonyms(merge(synonyms))
+        synonym_table = Synonyms(merge(synonyms))
         phrasings: list[_Phrasing] = []
         # the postings as three columns: term, phrasing, weight
         post_terms: list[int] = []
@@ -425,8 +425,8 @@ class FaqIndex:
                 common=common,
             ),
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
-            _synonyms=table,
-            _synonym_hits=_synonym_hits(table, vocab),
+            _synonyms=synonym_table,
+            _synonym_hits=_synonym_hits(synonym_table, vocab),
             _topics=Topics(products, others),
         )
 

@@ -381,6 +381,17 @@ end
 # Deletes conversation `cid` and everything hanging off it, keeping every index in step;
 # returns the number of events removed with it (-1: there was no such conversation).
 _ERASE = """
+local function drop_outbox(zset, cid)  -- the outbox items of zset that name the conversation
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', zset, cursor, 'MATCH', '*' .. cid .. '*', 'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', zset, page[2][i])
+    end
+  until cursor == '0'
+end
+
 local function erase_conv(cid)
   redis.call('ZREM', K_conversations(), cid)
   local c = load_conv(cid)
@@ -402,15 +413,7 @@ local function erase_conv(cid)
     cursor = page[1]
     for i = 1, #page[2], 2 do redis.call('ZREM', K_deadlines(), page[2][i]) end
   until cursor == '0'
-  cursor = '0'
-  repeat  -- undelivered outbox items whose key names the conversation
-    local page = redis.call('ZSCAN', K_outbox_due(), cursor, 'MATCH', '*' .. cid .. '*',
-      'COUNT', 1000)
-    cursor = page[1]
-    for i = 1, #page[2], 2 do
-      redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', K_outbox_due(), page[2][i])
-    end
-  until cursor == '0'
+  drop_outbox(K_outbox_due(), cid)  -- undelivered
   return events
 end
 """
@@ -693,16 +696,7 @@ local erased, events = 0, 0
 for _, cid in ipairs(redis.call('ZRANGE', K_visitor_conversations(vid), 0, -1)) do
   local n = erase_conv(cid)
   if n >= 0 then erased = erased + 1; events = events + n end
-  -- delivered outbox items that name the conversation (erase_conv took the pending)
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', K_outbox_done(), cursor, 'MATCH', '*' .. cid .. '*',
-      'COUNT', 1000)
-    cursor = page[1]
-    for i = 1, #page[2], 2 do
-      redis.call('DEL', K_outbox_item(page[2][i])); redis.call('ZREM', K_outbox_done(), page[2][i])
-    end
-  until cursor == '0'
+  drop_outbox(K_outbox_done(), cid)  -- delivered (erase_conv took the pending)
 end
 local visitors = redis.call('DEL', K_visitor(vid))
 redis.call('DEL', K_visitor_open(vid), K_visitor_conversations(vid))
