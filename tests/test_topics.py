@@ -118,6 +118,23 @@ def test_names_place_reads_an_admins_phrasing() -> None:
     assert topics.names_place(text.terms("Есть доставка в Казахстан?"))
     assert topics.names_place(text.terms("Do you ship to Canada?"))
     assert not topics.names_place(text.terms("Сколько стоит доставка?"))
+    # places in general: such a phrasing is about whatever place a visitor names
+    assert topics.names_place(text.terms("Do you ship internationally?"))
+    assert topics.names_place(text.terms("Чи доставляєте ви за кордон?"))
+    assert topics.names_place(text.terms("Доставляете ли вы в другие города?"))
+    assert not topics.names_place(text.terms("How long does delivery take?"))
+
+
+def test_a_place_meets_a_phrasing_about_places_in_general() -> None:
+    index = faq(
+        FaqEntry("regions", "en", "", ("Do you ship internationally?",), "EU, UK, USA."),
+        FaqEntry("cost", "en", "", ("How much does shipping cost?",), "Free from $50."),
+        FaqEntry("time", "en", "", ("How long does shipping take?",), "3-7 days."),
+        FaqEntry("return", "en", "", ("How do I return an item?", "send back"), "30 days."),
+    )
+    why = index.explain("do you ship to australia?", "en")
+    assert isinstance(why.decision, Answer) and why.decision.entry.id == "regions"
+    assert "@place~@place 1.00 (phrasing)" in why.candidates[0].evidence
 
 
 def faq(*entries: FaqEntry, products: tuple[str, ...] = ()) -> FaqIndex:

@@ -255,9 +255,21 @@ def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
 PLACE_TERM = "@place"
 
 
+# Words for places in general: a phrasing that asks about "other countries" or
+# "за кордон" is about every place a visitor may name ("do you ship to australia?").
+_PLACES_IN_GENERAL = """
+    страна страны стран странам границу границей рубеж зарубеж города городов городам
+    регион регионы регионов регионам
+    країна країни країн кордон кордоном міста міст містам регіон регіони регіонів
+    country countries international internationally abroad overseas worldwide cities
+    region regions
+"""
+
+
 def names_place(terms: Iterable[str]) -> bool:
     """Whether an admin's phrasing, as ``text.terms``, names a country or region (the
-    gazetteer only, by stem: this runs for every phrasing when the index is built)."""
+    gazetteer, or a word for places in general, by stem: this runs for every phrasing
+    when the index is built)."""
     return not _place_stems().isdisjoint(terms)
 
 
@@ -278,7 +290,8 @@ def _shop_stems() -> frozenset[str]:
 @functools.cache
 def _place_stems() -> frozenset[str]:
     latin, cyrillic = _places()
-    return cyrillic | {text.stem(w) for w in latin}
+    general = {text.stem(w) for w in text.words(_PLACES_IN_GENERAL)}
+    return cyrillic | {text.stem(w) for w in latin} | general
 
 
 @functools.cache
