@@ -923,10 +923,15 @@ def _plain_english(words: list[str]) -> bool:
 
 
 def _strong(query: _Query | None) -> int:
-    """How many of a reading's terms the FAQ knows well (a typo, not a guess)."""
+    """How many of a reading's words the FAQ knows well (a typo, not a guess); the
+    place a reading found is no word of it."""
     if query is None:
         return 0
-    return sum(1 for found in query.matches if any(s >= 0.8 for s in found.values()))
+    return sum(
+        1
+        for term, found in zip(query.terms, query.matches, strict=True)
+        if term != PLACE_TERM and any(s >= 0.8 for s in found.values())
+    )
 
 
 def _merge_phrases(extra: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:

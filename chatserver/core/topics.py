@@ -63,11 +63,11 @@ TOPIC = Weight(1.0, 1.0)
 SHOP = Weight(0.0, 0.5)
 _SHOP_WORDS = """
     покупка товар товары сайт магазин интернет-магазин продавец покупатель продукт
-    продукция позиция вещь
+    продукция позиция вещь цвет размер модель комплектация количество штука
     покупка товар товари сайт магазин інтернет-магазин продавець покупець продукт
-    продукція позиція річ
+    продукція позиція річ колір розмір модель комплектація кількість штука
     purchase item items product products site website store shop seller goods thing
-    things
+    things color colour size model quantity
 """
 # A topic word right after "от"/"від"/"from" names whose thing it is: "пароль от
 # госуслуг", "refund from ryanair" are about another company's password or refund, however
