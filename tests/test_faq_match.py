@@ -178,7 +178,9 @@ def test_the_senior_one_is_asked_for_by_phrase_not_by_a_lone_word() -> None:
         ("можна живого оператора?", False, True),
         # "позвоните" is not fuzzily "позовите", but a call from a person is a request too
         ("позвоните человека пожалуйста", False, True),
-        ("позвоните пожалуйста", False, False),
+        # ...and so is asking to be called, as the imperative ("как вам позвонить?" is not)
+        ("позвоните пожалуйста", False, True),
+        ("как вам позвонить?", False, False),
         ("позавите челавека", False, True),
         ("є тут хтось живий?", False, True),
         ("передайте, будь ласка, консультанту", False, True),
@@ -254,6 +256,61 @@ def test_the_senior_one_is_asked_for_by_phrase_not_by_a_lone_word() -> None:
 )
 def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:
     assert (HandoffConcepts().score(text.words(message), english) > 0) is handoff
+
+
+@pytest.mark.parametrize(
+    ("message", "handoff"),
+    [
+        # a call asked for oneself
+        ("перезвоните мне пожалуйста, номер 89161234567, вопрос по заказу", True),
+        ("передзвоніть мені", True),
+        ("please give me a ring, typing is hard for me", True),
+        ("can you call me back about my refund", True),
+        # a staff word in a short clause
+        ("оператора мне пожалуйста, сама не разберусь", True),
+        ("who can I talk to about a return? a person, please", True),
+        ("connect me to customer service", True),
+        ("i want to lodge a complaint with the duty manager", True),
+        ("Sorry but I'm not comfortable with a chatbot. Is there a staff member available?", True),
+        ("F this bot. human. now.", True),
+        ("hello?? any humans around or just robots", True),
+        ("не могу связаться с оператором уже час", True),
+        ("i don't want to talk to a bot", True),
+        # a request taken back
+        ("не нужен мне оператор, просто скажи сколько стоит доставка", False),
+        ("человек мне не нужен, скажи только когда айфон снова будет", False),
+        ("no need for a human, just tell me how much shipping is", False),
+        ("I don't want to talk to anyone, just tell me how to cancel my order myself", False),
+        ("без менеджера плиз. как отменить заказ самому?", False),
+        ("менеджер вчера обещал перезвонить, но я уже сам всё решил, спасибо", False),
+        # asking who answers, a way to reach the shop, its hours, the staff's languages
+        ("я с ботом разговариваю или с человеком?", False),
+        ("am I chatting with a real person or AI?", False),
+        ("Дайте телефон поддержки, пожалуйста", False),
+        ("What number do I call to reach someone?", False),
+        ("а у вихідні хтось відповідає в чаті?", False),
+        ("Is chat support around at 2am?", False),
+        ("do your managers speak Spanish?", False),
+        ("ваши менеджеры говорят по-английски?", False),
+        # words far apart in a long message, or not what they seem
+        ("во сколько открывается магазин? хочу сам приехать и посмотреть с консультантами", False),
+        ("Хочу замовити робот-пилосос у Вінницю. Підкажіть, хто оплачує пересилку?", False),
+        ("ваш оператор вчера был очень вежливый, передайте ему спасибо", False),
+        ("у какого оператора самый дешёвый тариф на мобильную связь", False),
+        ("Hi there, I'm a travel agent and my client can't get her money back", False),
+        ("как вам позвонить?", False),
+    ],
+)
+def test_handoff_in_context(message: str, handoff: bool) -> None:
+    """Sentences, clauses, negations and what a message asks about (intents.clauses)."""
+    index = FaqIndex.build(
+        [
+            entry("contacts", "Какой у вас телефон?"),
+            entry("delivery", "Сколько стоит доставка?"),
+            FaqEntry("hours", "en", "", ("What are your opening hours?",), "9 to 9"),
+        ]
+    )
+    assert isinstance(index.match(message), HandoffRequest) is handoff
 
 
 def test_sounds_like_folds_the_vowels_spelt_as_heard() -> None:

@@ -54,7 +54,7 @@ import numpy as np
 
 from chatserver.core import commonness, text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
-from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector
+from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector, clauses
 from chatserver.core.models import LOCALES
 from chatserver.core.synonyms import KEY_MATCH, SYNONYM_SIMILARITY, Synonyms, merge
 from chatserver.core.topics import PLACE_TERM, Topics, Weight, names_place
@@ -505,14 +505,15 @@ class FaqIndex:
         """How surely ``question`` asks for a person: a phrase (built-in or the admin's)
         or a combination of concepts (``intents``), whichever is surer. Concepts are
         read even when no content word is left ("is anyone there?")."""
+        found, sentence_of, clause_of = clauses(question)
         phrase = 0.0
-        if query is not None:
+        if query is not None and not _CONCEPTS.vetoed(found, sentence_of, clause_of):
             phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
         if phrase >= 100.0:
             return phrase
         script = query.script if query is not None else "native"
         english = text.detect_locale(question) == "en" and script == "native"
-        return max(phrase, _CONCEPTS.score(text.words(question), english))
+        return max(phrase, _CONCEPTS.score(found, english, sentence_of, clause_of))
 
     def _sentence_answer(
         self, message: str, locale: str | None, ranked: list[Scored]

@@ -44,10 +44,24 @@ verb first ("talk to a manager"), so there the verb must precede the person: "do
 your staff speak English?" is a question about the shop. A person alone ("оператор")
 is the single-word rule above. "Does your staff work on weekends" has no verb of
 reaching and is left to the FAQ.
+
+Where the words stand matters (``clauses`` splits a message into sentences and
+clauses): the two words of a pair must share a sentence and be at most ``PAIR_WINDOW``
+words apart (a long story that mentions "хочу" and, later, "консультант" asks for
+nobody). A verb that a negation before it in its clause takes back ("не нужен мне
+оператор", "I don't want to talk to anyone, just tell me...") makes no request, and
+then no phrase does either (``vetoed``); neither does a message that asks who answers
+("я с ботом или с человеком?"), which language the staff speak, or a mobile operator's
+tariff. A sentence asking for a way to reach the shop ("what number do I call to reach
+someone?") or a message about the hours ("а у вихідні хтось відповідає?") is the FAQ's.
+A call asked for oneself ("перезвоните мне", "передзвоніть", "give me a ring", "call me
+back") is a request.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -141,6 +155,7 @@ HANDOFF_PHRASES: dict[str, tuple[str, ...]] = {
         "customer support representative",
         "real human",
         "representative",
+        "call me back",
     ),
 }
 
@@ -156,7 +171,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "співробітник представник підтримка адміністратор фахівець фахівця начальство "
         "керівництво керівника",
         "en": "operator agent representative rep manager staff employee specialist "
-        "consultant supervisor admin administrator support sales",
+        "consultant supervisor admin administrator support sales team service salesperson",
     },
     "person": {
         "ru": "человек человека человеком люди людей кто кто-нибудь кто-то кого-нибудь "
@@ -172,14 +187,23 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "reach": {
         "ru": "позовите позови зовите позвать соедините соединить соедини переключите "
         "переключить переведите передайте пригласите поговорить говорить общаться "
-        "пообщаться связаться свяжите дайте дай ответьте ответит ответь обсудить "
-        "вызовите вызвать подключите подключить разговор гоните давайте",
+        "пообщаться связаться свяжите дайте дай обсудить "
+        "вызовите вызвать подключите подключить разговор гоните давайте свяжется свяжетесь "
+        "жалоба жалобу пожаловаться",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
-        "відповість відповідайте обговорити викличте викликати запросіть запросити "
-        "підключіть підключити розмови розмову кличте клич давайте",
+        "обговорити викличте викликати запросіть запросити "
+        "підключіть підключити розмови розмову кличте клич давайте перемкніть перемкни "
+        "перемкнути звяжеться звяжіться скарга скаргу поскаржитися",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
-        "forward pass hand refer redirect switch",
+        "forward pass hand refer redirect switch bring invite complaint complain",
+    },
+    # "пусть оператор ответит", "хай відповість людина": someone of ours answering; not
+    # when the message asks when ("Підтримка вночі відповідає?" is about the hours).
+    "answer": {
+        "ru": "ответьте ответит ответь",
+        "uk": "відповість відповідайте",
+        "en": "",
     },
     # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
     "callback": {
@@ -220,10 +244,47 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "не ні",
         "en": "not dont don't no",
     },
+    # "я с ботом или с человеком?", "are you real people or AI": who answers, not a wish.
+    "or": {
+        "ru": "или либо",
+        "uk": "чи або",
+        "en": "or",
+    },
+    # "есть почта, куда написать в поддержку?", "what number do I call to reach
+    # someone?": asking for a way to reach the shop, which the FAQ answers.
+    "channel": {
+        "ru": "телефон номер почта почту емейл имейл email e-mail телеграм вайбер ватсап",
+        "uk": "телефон номер пошта пошту імейл email e-mail телеграм вайбер",
+        "en": "phone number email e-mail telegram whatsapp viber",
+    },
+    # asking for something: with "channel", a way to reach the shop
+    "question": {
+        "ru": "какой какому какая куда где как",
+        "uk": "який якому яка куди де як",
+        "en": "what which where how",
+    },
+    # "a person, please", "человека пожалуйста": a bare wish in a short clause
+    "please": {
+        "ru": "пожалуйста плиз пжл",
+        "uk": "ласка плиз",
+        "en": "please pls plz",
+    },
+    # "у какого оператора самый дешёвый тариф": a mobile operator, not ours
+    "telecom": {
+        "ru": "тариф тарифы мобильная мобильной мобильную сотовая сотовой симка сим-карта",
+        "uk": "тариф тарифи мобільний мобільного мобільну симка сім-карта",
+        "en": "",
+    },
+    # "у вихідні хтось відповідає?", "is support available at night?": the hours.
+    "schedule": {
+        "ru": "выходные выходных ночью ночь воскресенье субботу праздники круглосуточно",
+        "uk": "вихідні вихідних вночі ніч неділю суботу свята цілодобово",
+        "en": "weekend weekends night nights sunday sundays saturday saturdays holidays midnight",
+    },
     "bot": {
-        "ru": "бот бота ботом робот",
-        "uk": "бот бота ботом робот",
-        "en": "bot robot chatbot",
+        "ru": "бот бота ботом робот нейросеть",
+        "uk": "бот бота ботом робот нейромережа",
+        "en": "bot robot chatbot ai neural",
     },
     # "остановите бота", "stop the bot": whoever stops the bot wants someone else.
     "stop": {
@@ -251,7 +312,52 @@ _CONCEPT_RULES = (
     ("person", "callback"),
     ("staff", "bot"),  # "stop bot. agent please"
     ("person", "bot"),  # "F this bot. human. now."
+    ("staff", "answer"),  # "пусть оператор ответит"
+    ("person", "answer"),
+    ("callme", "me"),  # "перезвоните мне", "give me a ring"
+    ("staff", "avail"),  # "is there a staff member available?"
 )
+# Pairs that make a request only in a clause of a few words: "можно человека?",
+# "оператора мне пожалуйста, сама не разберусь".
+_SHORT_PAIRS = (
+    ("person", "want"),
+    ("person", "me"),
+    ("staff", "me"),
+    ("person", "please"),
+    ("staff", "please"),
+)
+# The two words of a pair stand in one sentence, at most this many words apart: in a
+# long message "хочу ... приехать и посмотреть с консультантами" is no request.
+PAIR_WINDOW = 5
+LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
+# Verbs a negation before them in their clause takes back: "не нужен мне оператор",
+# "I don't want to talk to anyone, just tell me...". "не могу связаться" is a request.
+_NEGATED = frozenset({"want", "reach", "callback", "callme", "answer", "avail"})
+NEGATION_WINDOW = 3
+_SCOPED_NEGATIONS = frozenset(
+    words("не not dont doesnt never обещал обещала обіцяв обіцяла promised")
+)
+_WITHOUT = frozenset(words("без without"))
+# "перезвоните мне", "передзвоніть мені", "give me a ring": a call asked for oneself. The
+# imperative as typed (a stem would make "как вам позвонить?" one), no typo allowed.
+_CALL_ME = frozenset(
+    words(
+        "перезвоните перезвони позвоните позвони наберите передзвоніть передзвони "
+        "зателефонуйте зателефонуй подзвоніть подзвони ring"
+    )
+)  # "без менеджера плиз": no one wanted
+_BARE_NEGATIONS = frozenset(words("нет ні no"))  # only right before the verb: "no need"
+_ABILITY = frozenset(words("могу можу может може can could"))
+# A verb of speaking before a language is a question about the staff ("ваши менеджеры
+# говорят по-английски?", "do your managers speak Spanish?").
+_LANGUAGES = ("англ", "english", "испан", "іспан", "spanish", "рус", "russian", "україн",
+              "украин", "ukrain", "франц", "french", "немец", "німец", "german", "польськ",
+              "польск", "polish", "italian", "итал", "італ")  # fmt: skip
+# Pairs that a question about who answers ("...или с человеком?"), a way of reaching
+# the shop or its hours take back.
+_WHO_PAIRS = frozenset({("staff", "bot"), ("person", "bot"), ("staff", "live"), ("person", "live")})
+_CHANNEL_VERBS = frozenset({"want", "reach", "avail", "please", "me"})
+_SCHEDULE_VERBS = frozenset({"avail", "answer", "reach"})
 SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
 SHORT_CALL = 5  # "ау оператор ты где", "where is the agent": a call-out, little else
 
@@ -259,6 +365,7 @@ SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the wo
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 MIN_SOUND_LEN = 3
+BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,10 +434,32 @@ def sounds_like(term: str) -> str:
 _SOUNDS = str.maketrans({"о": "а", "е": "и", "я": "и", "є": "и", "і": "и"})
 
 
-def _mark(found: dict[str, tuple[int, int, float]], concept: str, pos: int, sim: float) -> None:
-    """Record ``concept`` at ``pos``: its first and last positions, its best similarity."""
-    first, _, best = found.get(concept, (pos, pos, 0.0))
-    found[concept] = (first, pos, max(best, sim))
+def _mark(found: dict[str, dict[int, float]], concept: str, pos: int, sim: float) -> None:
+    """Record ``concept`` at ``pos`` with its best similarity there."""
+    at = found.setdefault(concept, {})
+    at[pos] = max(at.get(pos, 0.0), sim)
+
+
+def clauses(message: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of ``message`` (as ``text.words``), with the sentence and the clause
+    (split at commas and the like as well) of each."""
+    found: list[str] = []
+    sentence_of: list[int] = []
+    clause_of: list[int] = []
+    clause = 0
+    for sentence, part in enumerate(_SENTENCE_END.split(message)):
+        for piece in _CLAUSE_END.split(part):
+            piece_words = words(piece)
+            found += piece_words
+            sentence_of += [sentence] * len(piece_words)
+            clause_of += [clause] * len(piece_words)
+            clause += 1
+    return found, sentence_of, clause_of
+
+
+_SENTENCE_END = re.compile(r"[.!?…\n]+")
+_CLOCK = re.compile(r"^\d{1,2}(?:am|pm)$")
+_CLAUSE_END = re.compile(r"[,;:()]+|\s[-–—]+\s")
 
 
 def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
@@ -345,9 +474,22 @@ def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
         return True
     if word == "person":
         return pos > 0 and message_words[pos - 1] == "in"
+    if word == "service":  # "customer service", not "get my laptop serviced"
+        return pos == 0 or message_words[pos - 1] != "customer"
     if word == "chat":
         return pos + 1 < len(message_words) and message_words[pos + 1] in _CHAT_NOUNS
-    return False
+    following = message_words[pos + 1 : pos + 3]
+    if _names_language(following) or any(w in _THANKS for w in following):
+        return True  # "говорят по-английски", "speak Spanish", "передайте ему спасибо"
+    # "робот-пилосос", "robot vacuum": a machine, not the bot
+    return bool(following) and following[0].startswith(("пилос", "пылес", "vacuum", "мойщ"))
+
+
+def _names_language(found: Sequence[str]) -> bool:
+    return any(w.removeprefix("по").startswith(_LANGUAGES) for w in found)
+
+
+_THANKS = frozenset(words("спасибо благодарность дякую подяку thanks thank"))
 
 
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
@@ -374,10 +516,15 @@ class HandoffConcepts:
             by_sound.setdefault(sounds_like(term), set()).update(named)
         self._by_sound = {term: frozenset(named) for term, named in by_sound.items()}
 
-    def find(self, message_words: Sequence[str]) -> dict[str, tuple[int, int, float]]:
-        """Concept -> (first position, last position, best similarity) among folded words."""
-        found: dict[str, tuple[int, int, float]] = {}
+    def find(self, message_words: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
+        """Concept -> (position, similarity) of each folded word that names it."""
+        found: dict[str, dict[int, float]] = {}
         for pos, word in enumerate(message_words):
+            if word in _SCOPED_NEGATIONS:
+                _mark(found, "not", pos, 1.0)
+                continue  # "обещал" is no "общаться"
+            if _names_language(message_words[pos + 1 : pos + 3]):
+                _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
             if _not_a_person(message_words, pos):
                 continue
             readings = [stem(word)]
@@ -391,37 +538,154 @@ class HandoffConcepts:
                 for tid, sim in self._vocab.matches(reading).items():
                     if sim >= TERM_MATCH:
                         for concept in self._concepts[tid]:
-                            _mark(found, concept, pos, sim)
+                            if concept != "bot" or sim >= BOT_MATCH:
+                                _mark(found, concept, pos, sim)
+            if word in _CALL_ME:
+                _mark(found, "callme", pos, 1.0)
+            if _CLOCK.match(word):
+                _mark(found, "schedule", pos, 1.0)  # "is chat support around at 2am?"
             # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"; not a word of
             # one or two letters ("i" would be read "є")
             if len(readings[-1]) >= MIN_SOUND_LEN:
                 for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
-                    _mark(found, concept, pos, SOUND_MATCH)
-        return found
+                    if concept != "bot":  # "работы" sounds like "робот"
+                        _mark(found, concept, pos, SOUND_MATCH)
+        return {concept: sorted(at.items()) for concept, at in found.items()}
 
-    def score(self, message_words: Sequence[str], english: bool) -> float:
-        """0..100 when the concepts in ``message_words`` make a request for a person."""
+    def vetoed(
+        self, message_words: Sequence[str], sentence_of: Sequence[int], clause_of: Sequence[int]
+    ) -> bool:
+        """Whether the message, whatever phrase it holds, is no request for a person: it
+        turns one down ("не нужен мне оператор, просто скажи...", "no need for a human"),
+        asks who answers ("am I chatting with a real person or AI?"), asks what language
+        the staff speak ("do your managers speak Spanish?")."""
         found = self.find(message_words)
-        if "bot" in found and "not" in found and ("want" in found or "reach" in found):
-            return 100.0 * min(found["bot"][2], found["not"][2])  # "не хочу с ботом"
-        # "остановите бота", "stop the bot" (the verb first: "бот остановился" is a report)
-        if "bot" in found and "stop" in found and found["stop"][0] < found["bot"][1]:
-            return 100.0 * min(found["bot"][2], found["stop"][2])
-        if "staff" not in found and "person" not in found and "live" not in found:
+        if found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of):
+            return True
+        return _take_back(found, message_words, clause_of)
+
+    def score(
+        self,
+        message_words: Sequence[str],
+        english: bool,
+        sentence_of: Sequence[int] | None = None,
+        clause_of: Sequence[int] | None = None,
+    ) -> float:
+        """0..100 when the concepts in ``message_words`` make a request for a person;
+        ``sentence_of``/``clause_of`` (``clauses``) say where each word stands (one
+        sentence when not given)."""
+        n = len(message_words)
+        sentence = sentence_of if sentence_of is not None else [0] * n
+        clause = clause_of if clause_of is not None else [0] * n
+        found = self.find(message_words)
+
+        def best(concept: str) -> float:
+            return max((sim for _, sim in found.get(concept, ())), default=0.0)
+
+        for bot, _ in found.get("bot", ()):
+
+            def near(concept: str, bot: int = bot) -> list[int]:
+                return [
+                    pos
+                    for pos, _ in found.get(concept, ())
+                    if sentence[pos] == sentence[bot] and abs(pos - bot) <= PAIR_WINDOW
+                ]
+
+            # "не хочу с ботом", "i don't want to talk to a bot": the bot refused
+            if any(_negated(message_words, clause, pos) for pos in near("want") + near("reach")):
+                return 100.0 * min(best("bot"), best("not"))
+            # "остановите бота", "stop the bot": the verb first ("бот остановился")
+            if any(pos < bot for pos in near("stop")):
+                return 100.0 * min(best("bot"), best("stop"))
+        if not found.keys() & {"staff", "person", "live", "callme"}:
             return 0.0
-        best = 0.0
-        pairs = list(_CONCEPT_RULES)
-        if len(message_words) <= SHORT_REQUEST:
-            pairs += [("person", "want"), ("person", "me"), ("staff", "me")]
-        if len(message_words) <= SHORT_CALL:  # "ау, оператор, ты где?"
+        _take_back(found, message_words, clause)
+        in_sentence: dict[str, set[int]] = {
+            concept: {sentence[pos] for pos, _ in at} for concept, at in found.items()
+        }
+        clause_size = Counter(clause)
+        # "перезвоните пожалуйста", "передзвоніть мені": a call asked for, little else
+        if any(clause_size[clause[pos]] <= SHORT_REQUEST for pos, _ in found.get("callme", ())):
+            return 100.0 * best("callme")
+        asked_who = _who_answers(found, sentence)
+        # "по какому номеру дозвониться до поддержки?": asking for a way to reach us
+        asked_channel = in_sentence.get("channel", set()) & in_sentence.get("question", set())
+        top = 0.0
+        pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
+        if n <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
         for who, verb in pairs:
-            if verb == "want" and "job" in found:
-                continue  # "хочу работать у вас менеджером"
-            if who in found and verb in found:
-                _, last, sim = found[who]
-                verb_first, _, verb_sim = found[verb]
-                if english and verb in ("reach", "want") and verb_first > last:
-                    continue
-                best = max(best, 100.0 * min(sim, verb_sim))
-        return best
+            if verb in ("want", "avail") and "job" in found:
+                continue  # "хочу работать у вас менеджером", "есть вакансии?"
+            for pos, sim in found.get(who, ()):
+                for verb_pos, verb_sim in found.get(verb, ()):
+                    window = LIVE_WINDOW if "live" in (who, verb) else PAIR_WINDOW
+                    if abs(pos - verb_pos) > window:
+                        continue
+                    if verb != "bot" and sentence[pos] != sentence[verb_pos]:
+                        continue  # but "F this bot. human. now."
+                    if verb == "avail" and clause[pos] != clause[verb_pos]:
+                        continue  # "Hi there, I'm a travel agent"
+                    if (who, verb) in _SHORT_PAIRS and clause_size[clause[pos]] > SHORT_REQUEST:
+                        continue  # "можно человека?", "оператора мне пожалуйста, сама..."
+                    if english and verb in ("reach", "want") and verb_pos > pos:
+                        continue
+                    here = sentence[pos]
+                    if here in asked_who or here in asked_channel:
+                        continue  # "я с ботом или с человеком?", "what number do I call?"
+                    if verb in _CHANNEL_VERBS and here in in_sentence.get("channel", ()):
+                        continue  # "есть почта, куда написать в поддержку?"
+                    if verb in _SCHEDULE_VERBS and "schedule" in found:
+                        continue  # "а у вихідні хтось відповідає в чаті?"
+                    top = max(top, 100.0 * min(sim, verb_sim))
+        return top
+
+
+def _take_back(
+    found: dict[str, list[tuple[int, float]]], message_words: Sequence[str], clause: Sequence[int]
+) -> bool:
+    """Drop the verbs a negation before them in their clause takes back, and the people
+    after "без"/"without"; True when that took back a request for someone ("не нужен мне
+    оператор", "no need for a human", "без менеджера плиз")."""
+    declined = False
+    people = {clause[pos] for c in ("staff", "person") for pos, _ in found.get(c, ())}
+    for verb in _NEGATED & found.keys():
+        kept = [(pos, sim) for pos, sim in found[verb] if not _negated(message_words, clause, pos)]
+        declined |= any(clause[pos] in people for pos, _ in found[verb] if (pos, _) not in kept)
+        found[verb] = kept
+    for who in ("staff", "person"):
+        kept = [(pos, sim) for pos, sim in found.get(who, ()) if not (
+            pos > 0 and message_words[pos - 1] in _WITHOUT)]  # fmt: skip
+        declined |= len(kept) < len(found.get(who, ()))
+        if who in found:
+            found[who] = kept
+    return declined
+
+
+def _who_answers(found: Mapping[str, list[tuple[int, float]]], sentence: Sequence[int]) -> set[int]:
+    """Sentences that ask whether a bot or a person answers: an "or" between a bot word
+    and a person ("я с ботом или с человеком?", "are you real people or AI?")."""
+    out = set()
+    people = found.get("person", []) + found.get("live", []) + found.get("staff", [])
+    present = {sentence[pos] for pos, _ in found.get("avail", ())}  # "тут люди есть или..."
+    for or_pos, _ in found.get("or", ()):
+        for bot_pos, _ in found.get("bot", ()):
+            for pos, _ in people:
+                same = sentence[or_pos] == sentence[bot_pos] == sentence[pos]
+                if same and min(bot_pos, pos) < or_pos < max(bot_pos, pos):
+                    out.add(sentence[or_pos])
+    out -= present
+    return out
+
+
+def _negated(message_words: Sequence[str], clause: Sequence[int], pos: int) -> bool:
+    """Whether a negation before the verb at ``pos``, in its clause, takes it back."""
+    if pos > 0 and message_words[pos - 1] in _BARE_NEGATIONS:
+        return True
+    for k in range(max(0, pos - NEGATION_WINDOW), pos):
+        if clause[k] != clause[pos] or message_words[k] not in _SCOPED_NEGATIONS:
+            continue
+        if k + 1 < len(message_words) and message_words[k + 1] in _ABILITY:
+            continue  # "не могу связаться с оператором": a request
+        return True
+    return False
