@@ -70,6 +70,16 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("мфц", "во сколько закрывается мфц в субботу", "ru", OWNED),
         ("поліклініки", "номер телефону поліклініки", "uk", OWNED),
         ("toyota", "how long is the warranty on a new toyota", "en", OWNED),
+        # ...and the wider world: weather, school, travel (elsewhere._WORLD)
+        ("дождь", "в спб дождь будет на выходных?", "ru", OWNED),
+        ("weather", "whats the weather like in dublin this weekend", "en", OWNED),
+        ("дневника", "забыл пароль от школьного электронного дневника", "ru", OWNED),
+        ("flight", "my flight got cancelled, how do i get a refund", "en", OWNED),
+        ("квиток", "скасувала квиток на автобус", "uk", OWNED),
+        # ...but not a shop's own words that begin like a world word
+        ("виставите", "виставите рахунок на компанію?", "uk", FUNCTION),
+        ("tired", "tired of waiting for my order", "en", FUNCTION),
+        ("example", "for example a laptop", "en", TOPIC),
         # whose: a topic right after "от"/"від"/"from" names another owner
         ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
