@@ -276,6 +276,8 @@ def test_handoff_concepts(message: str, english: bool, handoff: bool) -> None:
         ("hello?? any humans around or just robots", True),
         ("не могу связаться с оператором уже час", True),
         ("i don't want to talk to a bot", True),
+        ("can a manager look into this please, order #55120", True),
+        ("could somebody from the team reach out to me?", True),
         # a request taken back
         ("не нужен мне оператор, просто скажи сколько стоит доставка", False),
         ("человек мне не нужен, скажи только когда айфон снова будет", False),

@@ -196,7 +196,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "підключіть підключити розмови розмову кличте клич давайте перемкніть перемкни "
         "перемкнути звяжеться звяжіться скарга скаргу поскаржитися",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
-        "forward pass hand refer redirect switch bring invite complaint complain",
+        "forward pass hand refer redirect switch bring invite complaint complain look",
     },
     # "пусть оператор ответит", "хай відповість людина": someone of ours answering; not
     # when the message asks when ("Підтримка вночі відповідає?" is about the hours).
@@ -329,6 +329,8 @@ _SHORT_PAIRS = (
 # The two words of a pair stand in one sentence, at most this many words apart: in a
 # long message "хочу ... приехать и посмотреть с консультантами" is no request.
 PAIR_WINDOW = 5
+MODAL_REACH = 3  # "can someone from the team contact me": a modal this close before
+_MODALS = frozenset(words("can could would will may"))
 LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
 # Verbs a negation before them in their clause takes back: "не нужен мне оператор",
 # "I don't want to talk to anyone, just tell me...". "не могу связаться" is a request.
@@ -629,7 +631,11 @@ class HandoffConcepts:
                     if (who, verb) in _SHORT_PAIRS and clause_size[clause[pos]] > SHORT_REQUEST:
                         continue  # "можно человека?", "оператора мне пожалуйста, сама..."
                     if english and verb in ("reach", "want") and verb_pos > pos:
-                        continue
+                        # "does your staff speak...?" asks about them; "can someone
+                        # contact me", "could an agent look into this" ask for them
+                        asked = message_words[max(0, pos - MODAL_REACH) : pos]
+                        if not any(w in _MODALS for w in asked):
+                            continue
                     here = sentence[pos]
                     if here in asked_who or here in asked_channel:
                         continue  # "я с ботом или с человеком?", "what number do I call?"
