@@ -38,11 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # 0.625 top-1, 0.908 handoff, 0.815 quiet and 6.5% wrong. A sixth blind batch (session
 # 7, 360 questions) took the held-out split (1,081) to 0.616/0.884/0.823 and 6.9% wrong;
 # the ninth round (a shop thesaurus, shop words, handoff words) stands at 0.673 top-1,
-# 0.89 handoff, 0.817 quiet and 6.5% wrong.
-TOP1_FLOOR = 0.67
-HANDOFF_FLOOR = 0.89
-QUIET_FLOOR = 0.81
-WRONG_CEILING = 0.07  # the target, 0.05, is met on "all" (0.047) but not held out
+# 0.89 handoff, 0.817 quiet and 6.5% wrong. Session 8 added 1,058 blind questions as
+# training data only (all dev: the held-out split is the same 1,081); the tenth round
+# (handoff read in sentences and clauses, places in general, the wider world as another
+# topic) stands at 0.689 top-1, 0.909 handoff, 0.833 quiet and 5.6% wrong held out.
+# The training batch is harder than the rest, so "all" (0.668 top-1) sets that floor.
+TOP1_FLOOR = 0.66
+HANDOFF_FLOOR = 0.90
+QUIET_FLOOR = 0.83
+WRONG_CEILING = 0.06  # the target, 0.05, is met on "all" (0.048) but not held out
 
 
 def _load_eval() -> Any:

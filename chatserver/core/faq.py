@@ -506,14 +506,13 @@ class FaqIndex:
         or a combination of concepts (``intents``), whichever is surer. Concepts are
         read even when no content word is left ("is anyone there?")."""
         found, sentence_of, clause_of = clauses(question)
-        phrase = 0.0
-        if query is not None and not _CONCEPTS.vetoed(found, sentence_of, clause_of):
-            phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
-        if phrase >= 100.0:
-            return phrase
         script = query.script if query is not None else "native"
         english = text.detect_locale(question) == "en" and script == "native"
-        return max(phrase, _CONCEPTS.score(found, english, sentence_of, clause_of))
+        concepts, vetoed = _CONCEPTS.read(found, english, sentence_of, clause_of)
+        phrase = 0.0
+        if query is not None and not vetoed:
+            phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
+        return max(phrase, concepts)
 
     def _sentence_answer(
         self, message: str, locale: str | None, ranked: list[Scored]

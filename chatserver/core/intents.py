@@ -554,17 +554,26 @@ class HandoffConcepts:
                         _mark(found, concept, pos, SOUND_MATCH)
         return {concept: sorted(at.items()) for concept, at in found.items()}
 
+    def read(
+        self,
+        message_words: Sequence[str],
+        english: bool,
+        sentence_of: Sequence[int],
+        clause_of: Sequence[int],
+    ) -> tuple[float, bool]:
+        """``score`` and ``vetoed`` from one reading of the words."""
+        found = self.find(message_words)
+        vetoed = _vetoed(found, message_words, sentence_of, clause_of)
+        return self._score(found, message_words, english, sentence_of, clause_of), vetoed
+
     def vetoed(
         self, message_words: Sequence[str], sentence_of: Sequence[int], clause_of: Sequence[int]
     ) -> bool:
         """Whether the message, whatever phrase it holds, is no request for a person: it
         turns one down ("не нужен мне оператор, просто скажи...", "no need for a human"),
         asks who answers ("am I chatting with a real person or AI?"), asks what language
-        the staff speak ("do your managers speak Spanish?")."""
-        found = self.find(message_words)
-        if found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of):
-            return True
-        return _take_back(found, message_words, clause_of)
+        the staff speak ("do your managers speak Spanish?") or about a mobile tariff."""
+        return _vetoed(self.find(message_words), message_words, sentence_of, clause_of)
 
     def score(
         self,
@@ -579,7 +588,17 @@ class HandoffConcepts:
         n = len(message_words)
         sentence = sentence_of if sentence_of is not None else [0] * n
         clause = clause_of if clause_of is not None else [0] * n
-        found = self.find(message_words)
+        return self._score(self.find(message_words), message_words, english, sentence, clause)
+
+    def _score(
+        self,
+        found: dict[str, list[tuple[int, float]]],
+        message_words: Sequence[str],
+        english: bool,
+        sentence: Sequence[int],
+        clause: Sequence[int],
+    ) -> float:
+        n = len(message_words)
 
         def best(concept: str) -> float:
             return max((sim for _, sim in found.get(concept, ())), default=0.0)
@@ -645,6 +664,17 @@ class HandoffConcepts:
                         continue  # "а у вихідні хтось відповідає в чаті?"
                     top = max(top, 100.0 * min(sim, verb_sim))
         return top
+
+
+def _vetoed(
+    found: Mapping[str, list[tuple[int, float]]],
+    message_words: Sequence[str],
+    sentence_of: Sequence[int],
+    clause_of: Sequence[int],
+) -> bool:
+    if found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of):
+        return True
+    return _take_back({c: list(at) for c, at in found.items()}, message_words, clause_of)
 
 
 def _take_back(
