@@ -50,10 +50,11 @@ clauses): the two words of a pair must share a sentence and be at most ``PAIR_WI
 words apart (a long story that mentions "хочу" and, later, "консультант" asks for
 nobody). A verb that a negation before it in its clause takes back ("не нужен мне
 оператор", "I don't want to talk to anyone, just tell me...") makes no request, and
-then no phrase does either (``vetoed``); neither does a message that asks who answers
-("я с ботом или с человеком?"), which language the staff speak, or a mobile operator's
-tariff. A sentence asking for a way to reach the shop ("what number do I call to reach
-someone?") or a message about the hours ("а у вихідні хтось відповідає?") is the FAQ's.
+then no phrase does either (``HandoffConcepts.read``); neither does a message that
+asks who answers ("я с ботом или с человеком?"), which language the staff speak, or a
+mobile operator's tariff. A sentence asking for a way to reach the shop ("what number
+do I call to reach someone?") or a message about the hours ("а у вихідні хтось
+відповідає?") is the FAQ's.
 A call asked for oneself ("перезвоните мне", "передзвоніть", "give me a ring", "call me
 back") is a request.
 """
@@ -339,7 +340,7 @@ NEGATION_WINDOW = 3
 _SCOPED_NEGATIONS = frozenset(
     words("не not dont doesnt never обещал обещала обіцяв обіцяла promised")
 )
-_WITHOUT = frozenset(words("без without"))
+_WITHOUT = frozenset(words("без without"))  # "без менеджера плиз": no one wanted
 # "перезвоните мне", "передзвоніть мені", "give me a ring": a call asked for oneself. The
 # imperative as typed (a stem would make "как вам позвонить?" one), no typo allowed.
 _CALL_ME = frozenset(
@@ -347,7 +348,7 @@ _CALL_ME = frozenset(
         "перезвоните перезвони позвоните позвони наберите передзвоніть передзвони "
         "зателефонуйте зателефонуй подзвоніть подзвони ring"
     )
-)  # "без менеджера плиз": no one wanted
+)
 _BARE_NEGATIONS = frozenset(words("нет ні no"))  # only right before the verb: "no need"
 _ABILITY = frozenset(words("могу можу может може can could"))
 # A verb of speaking before a language is a question about the staff ("ваши менеджеры
@@ -355,9 +356,8 @@ _ABILITY = frozenset(words("могу можу может може can could"))
 _LANGUAGES = ("англ", "english", "испан", "іспан", "spanish", "рус", "russian", "україн",
               "украин", "ukrain", "франц", "french", "немец", "німец", "german", "польськ",
               "польск", "polish", "italian", "итал", "італ")  # fmt: skip
-# Pairs that a question about who answers ("...или с человеком?"), a way of reaching
-# the shop or its hours take back.
-_WHO_PAIRS = frozenset({("staff", "bot"), ("person", "bot"), ("staff", "live"), ("person", "live")})
+# Verbs that a sentence naming a way to reach the shop, or a message about its hours,
+# takes back (see _score).
 _CHANNEL_VERBS = frozenset({"want", "reach", "avail", "please", "me"})
 _SCHEDULE_VERBS = frozenset({"avail", "answer", "reach"})
 SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
@@ -464,11 +464,12 @@ _CLOCK = re.compile(r"^\d{1,2}(?:am|pm)$")
 _CLAUSE_END = re.compile(r"[,;:()]+|\s[-–—]+\s")
 
 
-def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
+def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool:
     """Words that look like the concepts but are not: "in person" (going to the shop),
     "chat support" (a noun before a noun, not "chat to support"), "really" and
     "actually" (not "real", "actual"), "у кого-нибудь есть", "в когось є" (whoever
-    has something, not someone to talk to)."""
+    has something, not someone to talk to); ``language``: a language follows ("говорят
+    по-английски", "speak Spanish")."""
     word = message_words[pos]
     if word in _ADVERBS:
         return True
@@ -481,8 +482,8 @@ def _not_a_person(message_words: Sequence[str], pos: int) -> bool:
     if word == "chat":
         return pos + 1 < len(message_words) and message_words[pos + 1] in _CHAT_NOUNS
     following = message_words[pos + 1 : pos + 3]
-    if _names_language(following) or any(w in _THANKS for w in following):
-        return True  # "говорят по-английски", "speak Spanish", "передайте ему спасибо"
+    if language or any(w in _THANKS for w in following):
+        return True  # "передайте ему спасибо"
     # "робот-пилосос", "robot vacuum": a machine, not the bot
     return bool(following) and following[0].startswith(("пилос", "пылес", "vacuum", "мойщ"))
 
@@ -492,8 +493,6 @@ def _names_language(found: Sequence[str]) -> bool:
 
 
 _THANKS = frozenset(words("спасибо благодарность дякую подяку thanks thank"))
-
-
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
 _ADVERBS = frozenset(words("really actually"))
 
@@ -525,9 +524,10 @@ class HandoffConcepts:
             if word in _SCOPED_NEGATIONS:
                 _mark(found, "not", pos, 1.0)
                 continue  # "обещал" is no "общаться"
-            if _names_language(message_words[pos + 1 : pos + 3]):
+            language = _names_language(message_words[pos + 1 : pos + 3])
+            if language:
                 _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
-            if _not_a_person(message_words, pos):
+            if _not_a_person(message_words, pos, language):
                 continue
             readings = [stem(word)]
             latin = translit(word)
@@ -561,19 +561,15 @@ class HandoffConcepts:
         sentence_of: Sequence[int],
         clause_of: Sequence[int],
     ) -> tuple[float, bool]:
-        """``score`` and ``vetoed`` from one reading of the words."""
+        """``score``, and whether the message, whatever phrase it holds, is no request
+        for a person (then no phrase is read): it turns one down ("не нужен мне
+        оператор, просто скажи...", "no need for a human"), asks who answers ("am I
+        chatting with a real person or AI?"), which language the staff speak ("do your
+        managers speak Spanish?") or about a mobile tariff."""
         found = self.find(message_words)
-        vetoed = _vetoed(found, message_words, sentence_of, clause_of)
-        return self._score(found, message_words, english, sentence_of, clause_of), vetoed
-
-    def vetoed(
-        self, message_words: Sequence[str], sentence_of: Sequence[int], clause_of: Sequence[int]
-    ) -> bool:
-        """Whether the message, whatever phrase it holds, is no request for a person: it
-        turns one down ("не нужен мне оператор, просто скажи...", "no need for a human"),
-        asks who answers ("am I chatting with a real person or AI?"), asks what language
-        the staff speak ("do your managers speak Spanish?") or about a mobile tariff."""
-        return _vetoed(self.find(message_words), message_words, sentence_of, clause_of)
+        vetoed = bool(found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of))
+        score, declined = self._assess(found, message_words, english, sentence_of, clause_of)
+        return score, vetoed or declined
 
     def score(
         self,
@@ -588,21 +584,24 @@ class HandoffConcepts:
         n = len(message_words)
         sentence = sentence_of if sentence_of is not None else [0] * n
         clause = clause_of if clause_of is not None else [0] * n
-        return self._score(self.find(message_words), message_words, english, sentence, clause)
+        return self._assess(self.find(message_words), message_words, english, sentence, clause)[0]
 
-    def _score(
+    def _assess(
         self,
         found: dict[str, list[tuple[int, float]]],
         message_words: Sequence[str],
         english: bool,
         sentence: Sequence[int],
         clause: Sequence[int],
-    ) -> float:
+    ) -> tuple[float, bool]:
+        """The score of the concepts ``found`` (which it edits: see ``_take_back``), and
+        whether a negation or "без" took a request for someone back."""
         n = len(message_words)
 
         def best(concept: str) -> float:
             return max((sim for _, sim in found.get(concept, ())), default=0.0)
 
+        refused = 0.0  # the bot turned away: read before _take_back drops the verbs
         for bot, _ in found.get("bot", ()):
 
             def near(concept: str, bot: int = bot) -> list[int]:
@@ -614,20 +613,24 @@ class HandoffConcepts:
 
             # "не хочу с ботом", "i don't want to talk to a bot": the bot refused
             if any(_negated(message_words, clause, pos) for pos in near("want") + near("reach")):
-                return 100.0 * min(best("bot"), best("not"))
+                refused = 100.0 * min(best("bot"), best("not"))
+                break
             # "остановите бота", "stop the bot": the verb first ("бот остановился")
             if any(pos < bot for pos in near("stop")):
-                return 100.0 * min(best("bot"), best("stop"))
+                refused = 100.0 * min(best("bot"), best("stop"))
+                break
+        declined = _take_back(found, message_words, clause)
+        if refused:
+            return refused, declined
         if not found.keys() & {"staff", "person", "live", "callme"}:
-            return 0.0
-        _take_back(found, message_words, clause)
+            return 0.0, declined
         in_sentence: dict[str, set[int]] = {
             concept: {sentence[pos] for pos, _ in at} for concept, at in found.items()
         }
         clause_size = Counter(clause)
         # "перезвоните пожалуйста", "передзвоніть мені": a call asked for, little else
         if any(clause_size[clause[pos]] <= SHORT_REQUEST for pos, _ in found.get("callme", ())):
-            return 100.0 * best("callme")
+            return 100.0 * best("callme"), declined
         asked_who = _who_answers(found, sentence)
         # "по какому номеру дозвониться до поддержки?": asking for a way to reach us
         asked_channel = in_sentence.get("channel", set()) & in_sentence.get("question", set())
@@ -663,18 +666,7 @@ class HandoffConcepts:
                     if verb in _SCHEDULE_VERBS and "schedule" in found:
                         continue  # "а у вихідні хтось відповідає в чаті?"
                     top = max(top, 100.0 * min(sim, verb_sim))
-        return top
-
-
-def _vetoed(
-    found: Mapping[str, list[tuple[int, float]]],
-    message_words: Sequence[str],
-    sentence_of: Sequence[int],
-    clause_of: Sequence[int],
-) -> bool:
-    if found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of):
-        return True
-    return _take_back({c: list(at) for c, at in found.items()}, message_words, clause_of)
+        return top, declined
 
 
 def _take_back(
