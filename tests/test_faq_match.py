@@ -315,6 +315,58 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
     assert isinstance(index.match(message), HandoffRequest) is handoff
 
 
+@pytest.mark.parametrize(
+    ("message", "handoff"),
+    [
+        # handing the chat over, with nobody named
+        ("transfer me", True),
+        ("escalate this please", True),
+        ("I have a question only a human can answer, can you connect me", True),
+        ("don't transfer me, I'm fine", False),
+        ("can I pay by bank transfer please", False),
+        # staff words: boss, colleagues, a department, customer care, a member of staff
+        ("let me speak to your boss", True),
+        ("Could you possibly connect me with one of your colleagues?", True),
+        ("I'd like to be transferred to the billing department", True),
+        ("need to talk to customer care asap my order is wrong", True),
+        ("Could you kindly escalate my issue to a senior advisor?", True),
+        ("Hello, would it be possible to speak to one of your advisors, please? Thank you.", True),
+        # the wish right before the person, in a longer clause
+        ("I need someone who can actually do something, not just give links", True),
+        ("stop, you're useless, I want a human", True),
+        ("Thanks for trying but I think I need a person for this one", True),
+        # a call asked for
+        ("please call me on 020 7946 0018 about my order", True),
+        ("I'd like a callback from customer service today", True),
+        ("please have someone ring me, it's easier to explain over the phone", True),
+        ("Will the courier call me before delivery?", False),
+        # a sentence that is nothing but a person
+        ("Right, I've had enough. Human. Now.", True),
+        ("no, that's not what I asked. Agent.", True),
+        # asking about the staff or a thing; someone already spoken to; nobody wanted
+        ("are your agents real people?", False),
+        ("Are any of your agents free right now? I'd like to chat with one", True),
+        ("does the staff discount apply to online orders too?", False),
+        ("Is this laptop too heavy for a person to carry around every day?", False),
+        ("Does this headset have a mic good enough for Teams calls?", False),
+        ("I spoke to a real person earlier and they said the refund lands on Friday", False),
+        ("no need for a human, the bot answered", False),
+        ("no human needed, just tell me if the order shipped", False),
+    ],
+)
+def test_handoff_in_english(message: str, handoff: bool) -> None:
+    """English requests for a person (and near misses): the verb or wish before the
+    person, a handover alone, articles not counted in the distance."""
+    index = FaqIndex.build(
+        [
+            FaqEntry("hours", "en", "", ("What are your opening hours?",), "9 to 9"),
+            FaqEntry("shipping", "en", "", ("How much does shipping cost?",), "$9"),
+            FaqEntry("payment", "en", "", ("Can I pay by card?",), "Yes"),
+        ]
+    )
+    assert isinstance(index.match(message, "en"), HandoffRequest) is handoff
+
+
 def test_sounds_like_folds_the_vowels_spelt_as_heard() -> None:
     assert sounds_like("пагавар") == sounds_like("поговор")
     assert sounds_like("чилавек") == sounds_like("человек")

@@ -56,7 +56,17 @@ mobile operator's tariff. A sentence asking for a way to reach the shop ("what n
 do I call to reach someone?") or a message about the hours ("а у вихідні хтось
 відповідає?") is the FAQ's.
 A call asked for oneself ("перезвоните мне", "передзвоніть", "give me a ring", "call me
-back") is a request.
+back") is a request, and so is a handover in a short clause ("transfer me", "escalate
+this please", "соедините меня") or a sentence that is nothing but someone of ours or a
+person ("Right, I've had enough. Human. Now.").
+
+English has more small words between the two of a pair ("put me through to one of your
+advisors"): articles and the like are not counted in the distance. A wish right before
+the person ("I need someone who can...", "I'd like a person") asks for them in a clause
+of any length. A sentence that asks about the staff or a thing ("are your agents real
+people?", "does the staff discount apply...", "is this laptop too heavy for a person")
+asks for nobody, unless it asks for "me" or whether someone is available; nor does
+someone already spoken to ("I spoke to a real person earlier and...").
 """
 
 from __future__ import annotations
@@ -65,6 +75,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from chatserver.core.text import Vocabulary, stem, terms, translit, translit_uk, words
 
@@ -167,18 +178,19 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "staff": {
         "ru": "оператор операторы менеджер консультант специалист сотрудник сотрудники "
         "представитель поддержка саппорт админ администратор начальство начальника "
-        "руководство руководителя",
+        "руководство руководителя отдел отдела",
         "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
         "співробітник представник підтримка адміністратор фахівець фахівця начальство "
-        "керівництво керівника",
+        "керівництво керівника відділ відділу",
         "en": "operator agent representative rep manager staff employee specialist "
-        "consultant supervisor admin administrator support sales team service salesperson",
+        "consultant supervisor admin administrator support sales team service salesperson "
+        "boss colleague colleagues advisor adviser department care member",
     },
     "person": {
         "ru": "человек человека человеком люди людей кто кто-нибудь кто-то кого-нибудь "
         "кем-нибудь кем-то",
         "uk": "людина людину людиною люди людей хто хтось когось хто-небудь",
-        "en": "human person people someone somebody anyone anybody",
+        "en": "human person people someone somebody anyone anybody whoever",
     },
     "live": {
         "ru": "живой живого живым живые живых реальный реального настоящий",
@@ -197,7 +209,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "підключіть підключити розмови розмову кличте клич давайте перемкніть перемкни "
         "перемкнути звяжеться звяжіться скарга скаргу поскаржитися",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
-        "forward pass hand refer redirect switch bring invite complaint complain look",
+        "forward pass hand refer redirect switch bring invite complaint complain look touch find",
     },
     # "пусть оператор ответит", "хай відповість людина": someone of ours answering; not
     # when the message asks when ("Підтримка вночі відповідає?" is about the hours).
@@ -206,12 +218,19 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "відповість відповідайте",
         "en": "",
     },
+    # "transfer me", "escalate this please", "соедините меня": handing the chat over, a
+    # request in a short clause even with nobody named
+    "handover": {
+        "ru": "соедините переключите",
+        "uk": "зєднайте переключіть перемкніть",
+        "en": "transfer escalate connect redirect",
+    },
     # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
     "callback": {
         "ru": "перезвоните перезвонить перезвонит позвоните позвонит позвонить наберите",
         "uk": "передзвоніть передзвонити передзвонить зателефонуйте зателефонує "
         "подзвоніть подзвонить",
-        "en": "call",
+        "en": "call callback",
     },
     "want": {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу требую",
@@ -326,6 +345,8 @@ _SHORT_PAIRS = (
     ("staff", "me"),
     ("person", "please"),
     ("staff", "please"),
+    ("handover", "me"),  # "transfer me", "соедините меня"
+    ("handover", "please"),  # "escalate this please"
 )
 # The two words of a pair stand in one sentence, at most this many words apart: in a
 # long message "хочу ... приехать и посмотреть с консультантами" is no request.
@@ -335,19 +356,34 @@ _MODALS = frozenset(words("can could would will may"))
 LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
 # Verbs a negation before them in their clause takes back: "не нужен мне оператор",
 # "I don't want to talk to anyone, just tell me...". "не могу связаться" is a request.
-_NEGATED = frozenset({"want", "reach", "callback", "callme", "answer", "avail"})
+_NEGATED = frozenset({"want", "reach", "callback", "callme", "answer", "avail", "handover"})
 NEGATION_WINDOW = 3
 _SCOPED_NEGATIONS = frozenset(
     words("не not dont doesnt never обещал обещала обіцяв обіцяла promised")
 )
-_WITHOUT = frozenset(words("без without"))  # "без менеджера плиз": no one wanted
+_WITHOUT = frozenset(words("без without no"))  # "без менеджера плиз", "no human needed"
 # "перезвоните мне", "передзвоніть мені", "give me a ring": a call asked for oneself. The
 # imperative as typed (a stem would make "как вам позвонить?" one), no typo allowed.
 _CALL_ME = frozenset(
     words(
         "перезвоните перезвони позвоните позвони наберите передзвоніть передзвони "
-        "зателефонуйте зателефонуй подзвоніть подзвони ring"
+        "зателефонуйте зателефонуй подзвоніть подзвони ring callback"
     )
+)
+_CALL_ME_IF_ME = frozenset(words("call phone"))  # "please call me on...", "phone me"
+# "I'd like a person", "would like to talk to...": a wish in English
+_WOULD = frozenset(words("id would"))
+# English: "I spoke to a real person earlier", "I already talked to a manager": someone
+# spoken to before, not asked for (in the clause after the verb)
+_SPOKE = frozenset(words("spoke spoken talked chatted"))
+# English questions about the staff or a thing, not asking for someone: "are your agents
+# real people?", "does the staff discount apply...", "is this laptop too heavy for a
+# person": the verb first and then whom it asks about.
+_ASKS_ABOUT = (
+    frozenset(words("are is am was were")),
+    frozenset(words("you your this these they i my the")),
+    frozenset(words("do does did")),
+    frozenset(words("your this these they i my the")),
 )
 _BARE_NEGATIONS = frozenset(words("нет ні no"))  # only right before the verb: "no need"
 _ABILITY = frozenset(words("могу можу может може can could"))
@@ -367,7 +403,10 @@ SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the wo
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 MIN_SOUND_LEN = 3
+SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "there")
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
+# concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
+_EXACTING = frozenset({"bot", "job", "handover", "schedule"})  # "right" is no "night"
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,21 +516,48 @@ def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> boo
         return True
     if word == "person":
         return pos > 0 and message_words[pos - 1] == "in"
-    if word == "service":  # "customer service", not "get my laptop serviced"
+    if word in ("service", "care"):  # "customer service", not "get my laptop serviced"
         return pos == 0 or message_words[pos - 1] != "customer"
+    if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:
+        return True  # "bank transfer"
     if word == "chat":
         return pos + 1 < len(message_words) and message_words[pos + 1] in _CHAT_NOUNS
     following = message_words[pos + 1 : pos + 3]
+    if following[:1] and following[0] in _PLEASE:
+        following = following[:1]  # "one of your advisors, please? Thank you."
     if language or any(w in _THANKS for w in following):
         return True  # "передайте ему спасибо"
     # "робот-пилосос", "robot vacuum": a machine, not the bot
     return bool(following) and following[0].startswith(("пилос", "пылес", "vacuum", "мойщ"))
 
 
+def _wants(message_words: Sequence[str], verb_pos: int, pos: int) -> bool:
+    """English "I need someone who...", "I want a human", "I'd like a person": the wish
+    itself, right before the person (anywhere in a longer clause)."""
+    return 0 < pos - verb_pos <= LIVE_WINDOW and message_words[verb_pos] in _FIRST_WISH
+
+
+_FIRST_WISH = frozenset(words("want need wanna like"))
+
+
+def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -> bool:
+    """ "please call me", "can you phone me", "have someone call me"; not "will the
+    courier call me before delivery?"."""
+    if message_words[pos] not in _CALL_ME_IF_ME or following[:1] != ["me"]:
+        return False
+    return pos == 0 or message_words[pos - 1] in _CALLERS
+
+
+_CALLERS = frozenset(words("please pls plz can could you someone somebody anyone pl"))
+
+
 def _names_language(found: Sequence[str]) -> bool:
     return any(w.removeprefix("по").startswith(_LANGUAGES) for w in found)
 
 
+_SMALL_WORDS = frozenset(words("a an the my your our of one to with"))
+_MONEY = frozenset(words("bank wire money"))
+_PLEASE = frozenset(words(HANDOFF_CONCEPTS["please"]["en"]))
 _THANKS = frozenset(words("спасибо благодарность дякую подяку thanks thank"))
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
 _ADVERBS = frozenset(words("really actually"))
@@ -524,7 +590,8 @@ class HandoffConcepts:
             if word in _SCOPED_NEGATIONS:
                 _mark(found, "not", pos, 1.0)
                 continue  # "обещал" is no "общаться"
-            language = _names_language(message_words[pos + 1 : pos + 3])
+            following = list(message_words[pos + 1 : pos + 3])
+            language = _names_language(following)
             if language:
                 _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
             if _not_a_person(message_words, pos, language):
@@ -540,10 +607,17 @@ class HandoffConcepts:
                 for tid, sim in self._vocab.matches(reading).items():
                     if sim >= TERM_MATCH:
                         for concept in self._concepts[tid]:
-                            if concept != "bot" or sim >= BOT_MATCH:
-                                _mark(found, concept, pos, sim)
-            if word in _CALL_ME:
+                            if concept in _EXACTING and sim < BOT_MATCH:
+                                continue
+                            if concept == "avail" and sim < 1.0 and len(reading) <= SHORT_WORD:
+                                continue  # "these" is no "there", "free" no "fre"
+                            _mark(found, concept, pos, sim)
+            if word in _CALL_ME or _call_me(message_words, pos, following):
                 _mark(found, "callme", pos, 1.0)
+            if word == "like" and pos > 0 and message_words[pos - 1] in _WOULD:
+                _mark(found, "want", pos, 1.0)  # "I'd like a person"
+            if word in _SPOKE:
+                _mark(found, "spoke", pos, 1.0)
             if _CLOCK.match(word):
                 _mark(found, "schedule", pos, 1.0)  # "is chat support around at 2am?"
             # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"; not a word of
@@ -611,8 +685,14 @@ class HandoffConcepts:
                     if sentence[pos] == sentence[bot] and abs(pos - bot) <= PAIR_WINDOW
                 ]
 
-            # "не хочу с ботом", "i don't want to talk to a bot": the bot refused
-            if any(_negated(message_words, clause, pos) for pos in near("want") + near("reach")):
+            # "не хочу с ботом", "i don't want to talk to a bot": the bot refused (not
+            # "no need for a human, the bot answered": someone else stands between)
+            people = near("staff") + near("person")
+            if any(
+                _negated(message_words, clause, pos)
+                and not any(min(pos, bot) < who < max(pos, bot) for who in people)
+                for pos in near("want") + near("reach")
+            ):
                 refused = 100.0 * min(best("bot"), best("not"))
                 break
             # "остановите бота", "stop the bot": the verb first ("бот остановился")
@@ -622,7 +702,9 @@ class HandoffConcepts:
         declined = _take_back(found, message_words, clause)
         if refused:
             return refused, declined
-        if not found.keys() & {"staff", "person", "live", "callme"}:
+        if english:
+            declined |= _drop_spoken_to(found, message_words, clause)
+        if not found.keys() & {"staff", "person", "live", "callme", "handover"}:
             return 0.0, declined
         in_sentence: dict[str, set[int]] = {
             concept: {sentence[pos] for pos, _ in at} for concept, at in found.items()
@@ -632,25 +714,39 @@ class HandoffConcepts:
         if any(clause_size[clause[pos]] <= SHORT_REQUEST for pos, _ in found.get("callme", ())):
             return 100.0 * best("callme"), declined
         asked_who = _who_answers(found, sentence)
+        if english:
+            asked_who |= _asks_about(found, message_words, sentence)
         # "по какому номеру дозвониться до поддержки?": asking for a way to reach us
         asked_channel = in_sentence.get("channel", set()) & in_sentence.get("question", set())
-        top = 0.0
+        top = _alone(found, message_words, sentence, asked_who)
+        # how far apart words are: in English, not counting articles and the like ("put
+        # me through to one of your advisors")
+        at = list(range(n)) if not english else list(accumulate(
+            w not in _SMALL_WORDS for w in message_words))  # fmt: skip
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
         for who, verb in pairs:
             if verb in ("want", "avail") and "job" in found:
                 continue  # "хочу работать у вас менеджером", "есть вакансии?"
+            if verb == "bot" and declined:
+                continue  # "no need for a human, the bot answered"
             for pos, sim in found.get(who, ()):
                 for verb_pos, verb_sim in found.get(verb, ()):
-                    window = LIVE_WINDOW if "live" in (who, verb) else PAIR_WINDOW
-                    if abs(pos - verb_pos) > window:
+                    close = "live" in (who, verb) or who == "callme"
+                    window = LIVE_WINDOW if close else PAIR_WINDOW
+                    if abs(at[pos] - at[verb_pos]) > window:
                         continue
                     if verb != "bot" and sentence[pos] != sentence[verb_pos]:
                         continue  # but "F this bot. human. now."
                     if verb == "avail" and clause[pos] != clause[verb_pos]:
                         continue  # "Hi there, I'm a travel agent"
-                    if (who, verb) in _SHORT_PAIRS and clause_size[clause[pos]] > SHORT_REQUEST:
+                    if (
+                        (who, verb) in _SHORT_PAIRS
+                        and clause_size[clause[pos]] > SHORT_REQUEST
+                        and not (who == "handover" and verb_pos == pos + 1)  # "connect me"
+                        and not (english and _wants(message_words, verb_pos, pos))
+                    ):
                         continue  # "можно человека?", "оператора мне пожалуйста, сама..."
                     if english and verb in ("reach", "want") and verb_pos > pos:
                         # "does your staff speak...?" asks about them; "can someone
@@ -661,7 +757,11 @@ class HandoffConcepts:
                     here = sentence[pos]
                     if here in asked_who or here in asked_channel:
                         continue  # "я с ботом или с человеком?", "what number do I call?"
-                    if verb in _CHANNEL_VERBS and here in in_sentence.get("channel", ()):
+                    if (
+                        verb in _CHANNEL_VERBS
+                        and who != "callme"  # "phone me", "ring me ... over the phone"
+                        and here in in_sentence.get("channel", ())
+                    ):
                         continue  # "есть почта, куда написать в поддержку?"
                     if verb in _SCHEDULE_VERBS and "schedule" in found:
                         continue  # "а у вихідні хтось відповідає в чаті?"
@@ -688,6 +788,80 @@ def _take_back(
         if who in found:
             found[who] = kept
     return declined
+
+
+def _drop_spoken_to(
+    found: dict[str, list[tuple[int, float]]], message_words: Sequence[str], clause: Sequence[int]
+) -> bool:
+    """Drop the people after "spoke/talked..." in their clause: someone already spoken
+    to ("I spoke to a real person earlier and..."), not asked for; True if any was."""
+    spoke = found.get("spoke", ())
+    dropped = False
+    for who in ("staff", "person", "live"):
+        if who in found:
+            kept = [
+                (pos, sim)
+                for pos, sim in found[who]
+                if not any(k < pos and clause[k] == clause[pos] for k, _ in spoke)
+            ]
+            dropped |= len(kept) < len(found[who])
+            found[who] = kept
+    return dropped
+
+
+def _asks_about(
+    found: Mapping[str, list[tuple[int, float]]],
+    message_words: Sequence[str],
+    sentence: Sequence[int],
+) -> set[int]:
+    """English sentences that ask about the staff or a thing (``_ASKS_ABOUT``: "are your
+    agents real people?", "does the staff discount apply"), unless they ask for someone
+    all the same: "me" ("are you able to put me through...?") or a person available
+    ("are your agents available now?")."""
+    out: set[int] = set()
+    be, be_whom, do, do_whom = _ASKS_ABOUT
+    for start in range(len(message_words) - 1):
+        if start > 0 and sentence[start - 1] == sentence[start]:
+            continue
+        first, second = message_words[start], message_words[start + 1]
+        if sentence[start + 1] == sentence[start] and (
+            (first in be and second in be_whom) or (first in do and second in do_whom)
+        ):
+            out.add(sentence[start])
+    if not out:
+        return out
+    people = [pos for c in ("staff", "person") for pos, _ in found.get(c, ())]
+    for concept in ("me", "callme"):
+        out -= {sentence[pos] for pos, _ in found.get(concept, ())}
+    for pos, _ in found.get("avail", ()):
+        if any(abs(pos - who) <= LIVE_WINDOW for who in people):
+            out.discard(sentence[pos])
+    return out
+
+
+def _alone(
+    found: Mapping[str, list[tuple[int, float]]],
+    message_words: Sequence[str],
+    sentence: Sequence[int],
+    asked_who: set[int],
+) -> float:
+    """A sentence that is nothing but someone of ours or a person ("Agent.", "Right, I've
+    had enough. Human. Now.", "Оператор!"): a call for them."""
+    size = Counter(sentence)
+    please = Counter(sentence[pos] for pos, _ in found.get("please", ()))
+    top = 0.0
+    for who in ("staff", "person"):
+        for pos, sim in found.get(who, ()):
+            here = sentence[pos]
+            if here in asked_who or size[here] - please[here] != 1:
+                continue
+            if who == "person" and stem(message_words[pos]) not in _PERSON_NOUNS:
+                continue  # "Who?", "Someone." are no call
+            top = max(top, 100.0 * sim)
+    return top
+
+
+_PERSON_NOUNS = frozenset(stem(w) for w in words("human person человек людина"))
 
 
 def _who_answers(found: Mapping[str, list[tuple[int, float]]], sentence: Sequence[int]) -> set[int]:
