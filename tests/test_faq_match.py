@@ -808,6 +808,22 @@ def test_two_question_sentences_about_different_entries_are_not_answered_from_on
     assert not isinstance(index.match(message), Answer)
 
 
+def test_two_questions_that_two_entries_answer_suggest_both() -> None:
+    """The whole message would answer one of them (the story is no other topic): both
+    are offered instead."""
+    index = _story_index()
+    message = (
+        "Hello, my brother ordered for me. Can I cancel the order? And what are your opening hours?"
+    )
+    decision = index.match(message)
+    assert isinstance(decision, Suggest)
+    assert {s.entry.id for s in decision.candidates} == {"cancel", "hours"}
+    # one question: answered as before
+    assert isinstance(
+        index.match("Hello, my brother ordered for me. What are your opening hours?"), Answer
+    )
+
+
 def test_a_product_word_is_weak_evidence_for_an_entry_that_uses_it() -> None:
     entries = [
         entry("contacts", "Какой у вас номер телефона?", keywords=("телефон",)),

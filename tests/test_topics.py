@@ -50,6 +50,13 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("wifi", "забыл пароль wi-fi дома", "ru", TOPIC),
         # English: a word the dictionary reads only as a verb, adjective or adverb
         ("remember", "can't remember the old one", "en", FUNCTION),
+        # ...and a noun as common as "well" or "one" (COMMON_NOUN_ZIPF)
+        ("wel", "the headphones don't fit well, can i return them", "en", FUNCTION),
+        ("one", "can't remember the old one", "en", FUNCTION),
+        # for whom: a relative or friend is no other topic
+        ("brother", "can i buy a gift voucher for my brother", "en", NAME),
+        ("жене", "купил жене часы, можно вернуть?", "ru", NAME),
+        ("донька", "донька замовила два, як скасувати один?", "uk", NAME),
         ("twice", "i was charged twice", "en", FUNCTION),
         # ...and a verb's -ing or -ed form, though the dictionary also has the noun
         ("saying", "keeps saying transaction failed", "en", FUNCTION),

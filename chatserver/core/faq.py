@@ -497,7 +497,7 @@ class FaqIndex:
         ranked = self._rank(query, preferred, full=False)
         decision = self._decide(query, ranked, preferred)
         if isinstance(decision, Answer):
-            return decision, None
+            return self._one_of_several(question, locale, decision), None
         found = self._sentence_answer(question, locale, ranked)
         return (found[1], found[0]) if found is not None else (decision, None)
 
@@ -513,6 +513,24 @@ class FaqIndex:
         if query is not None and not vetoed:
             phrase = self._handoff.score(query.terms, [bool(m) for m in query.matches])
         return max(phrase, concepts)
+
+    def _one_of_several(self, message: str, locale: str | None, answer: Answer) -> Decision:
+        """``answer``, unless the message asks two questions that two entries answer ("Can I
+        cancel the order? And what are your opening hours?"): then both are suggested,
+        rather than one answered as if it were all the visitor asked."""
+        answered: dict[str, Scored] = {}
+        for sentence in text.questions_in(message):
+            query = self._parse(sentence)
+            if query is None:
+                continue
+            preferred = self._preferred_locale(sentence, query, locale)
+            decision = self._decide(query, self._rank(query, preferred, full=False), preferred)
+            if isinstance(decision, Answer):
+                answered.setdefault(decision.entry.id, Scored(decision.entry, decision.score))
+        if len(answered) < 2:
+            return answer
+        best = sorted(answered.values(), key=lambda s: -s.score)
+        return Suggest(tuple(best[: self.settings.max_suggestions]))
 
     def _sentence_answer(
         self, message: str, locale: str | None, ranked: list[Scored]

@@ -18,7 +18,10 @@ product, a city, a time or simply used a verb the admin did not ("где мой 
   and the like (жду, досі, прийшло, сразу), and a number (an order number, a model):
   ``FUNCTION``;
 * in an English question, a word lemminflect's dictionary reads only as a verb,
-  adjective or adverb ("remember", "expect", "twice"): ``FUNCTION`` as well;
+  adjective or adverb ("remember", "expect", "twice"), or a noun as common as "well"
+  or "one" (``COMMON_NOUN_ZIPF``): ``FUNCTION`` as well;
+* a relative or friend ("a gift card for my brother", "купил жене"): for whom, a
+  ``NAME``;
 * a noun, an unknown word and a Latin word in a Russian or Ukrainian question keep the
   full weight: "пиццы", "роутер", "wi-fi", "netflix" are what the question is about
   (``TOPIC``).
@@ -36,7 +39,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from chatserver.core import text
+from chatserver.core import commonness, text
 from chatserver.core.elsewhere import Elsewhere
 
 
@@ -68,6 +71,19 @@ _SHOP_WORDS = """
     продукція позиція річ колір розмір модель комплектація кількість штука
     purchase item items product products site website store shop seller goods thing
     things color colour size model quantity
+"""
+# The people a visitor buys for or acts with ("подарок жене", "my brother will pick it
+# up"): who, as a name is, not another topic.
+_RELATION_WORDS = """
+    брат сестра жена муж мама мать папа отец сын дочь дочка ребенок ребёнок дети друг
+    подруга коллега бабушка дедушка внук внучка племянник племянница девушка парень
+    родители сосед соседка тёща свекровь
+    брат сестра дружина чоловік мама мати тато батько син донька дочка дитина діти друг
+    подруга колега бабуся дідусь онук онука племінник племінниця дівчина хлопець батьки
+    сусід сусідка
+    brother sister wife husband dad father son daughter kid kids child
+    children friend coworker colleague grandma grandmother grandpa grandfather grandson
+    granddaughter niece nephew girlfriend boyfriend parents neighbour neighbor
 """
 # A topic word right after "от"/"від"/"from" names whose thing it is: "пароль от
 # госуслуг", "refund from ryanair" are about another company's password or refund, however
@@ -128,6 +144,8 @@ class Topics:
             return PRODUCT
         if text.stem(word) in _shop_stems():
             return SHOP
+        if text.stem(word) in _relation_stems():
+            return NAME  # "a gift card for my brother": for whom, not what about
         if word in self.elsewhere:
             return OWNED  # "заказ на вайлдберриз": another company's order
         kind = _word_weight(word, original, language == "uk", language == "en")
@@ -206,6 +224,7 @@ def _word_weight(word: str, original: str, ukrainian: bool, english: bool) -> We
 
 
 _NOUN_POS = frozenset({"NOUN", "PROPN"})
+COMMON_NOUN_ZIPF = 6.0
 
 
 def _english_weight(word: str) -> Weight:
@@ -218,6 +237,8 @@ def _english_weight(word: str) -> Weight:
         return FUNCTION
     verbs = readings.get("VERB", ())
     if verbs and word not in verbs and word.endswith(("ing", "ed")):
+        return FUNCTION
+    if commonness.zipf(word, "en") >= COMMON_NOUN_ZIPF:
         return FUNCTION
     return TOPIC
 
@@ -285,6 +306,11 @@ def warm() -> None:
 @functools.cache
 def _shop_stems() -> frozenset[str]:
     return frozenset(text.stem(w) for w in text.words(_SHOP_WORDS))
+
+
+@functools.cache
+def _relation_stems() -> frozenset[str]:
+    return frozenset(text.stem(w) for w in text.words(_RELATION_WORDS))
 
 
 @functools.cache
