@@ -82,6 +82,10 @@ def _empty_word_caches() -> None:
             info = getattr(value, "cache_info", None)
             if info is not None and info().maxsize is not None:
                 value.cache_clear()
+    # and the built-in handoff concepts' reading of each word, shared by every index
+    from chatserver.core.faq import _CONCEPTS
+
+    _CONCEPTS.forget()
 
 
 def main() -> int:

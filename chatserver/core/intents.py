@@ -77,7 +77,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from chatserver.core.text import Vocabulary, stem, terms, translit, translit_uk, words
+from chatserver.core.text import (
+    MATCH_CACHE_SIZE,
+    Vocabulary,
+    stem,
+    terms,
+    translit,
+    translit_uk,
+    words,
+)
 
 # Phrases are normalized with the same pipeline as questions, so filler and stop words
 # in them ("please", "с", "to a") disappear and only their content terms must match.
@@ -566,7 +574,7 @@ _ADVERBS = frozenset(words("really actually"))
 class HandoffConcepts:
     """Finds a request for a person as a combination of concepts (module docstring)."""
 
-    __slots__ = ("_by_sound", "_concepts", "_vocab")
+    __slots__ = ("_by_sound", "_cache", "_concepts", "_vocab")
 
     def __init__(self, concepts: Mapping[str, Mapping[str, str]] = HANDOFF_CONCEPTS) -> None:
         owned: dict[str, set[str]] = {}  # stem -> the concepts it names
@@ -582,6 +590,7 @@ class HandoffConcepts:
         for term, named in owned.items():
             by_sound.setdefault(sounds_like(term), set()).update(named)
         self._by_sound = {term: frozenset(named) for term, named in by_sound.items()}
+        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def find(self, message_words: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
         """Concept -> (position, similarity) of each folded word that names it."""
@@ -596,22 +605,8 @@ class HandoffConcepts:
                 _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
             if _not_a_person(message_words, pos, language):
                 continue
-            readings = [stem(word)]
-            latin = translit(word)
-            if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
-                readings.append(stem(latin))
-                ukrainian = translit_uk(latin)
-                if ukrainian != latin:
-                    readings.append(stem(ukrainian))
-            for reading in readings:
-                for tid, sim in self._vocab.matches(reading).items():
-                    if sim >= TERM_MATCH:
-                        for concept in self._concepts[tid]:
-                            if concept in _EXACTING and sim < BOT_MATCH:
-                                continue
-                            if concept == "avail" and sim < 1.0 and len(reading) <= SHORT_WORD:
-                                continue  # "these" is no "there", "free" no "fre"
-                            _mark(found, concept, pos, sim)
+            for concept, sim in self._named_by(word):
+                _mark(found, concept, pos, sim)
             if word in _CALL_ME or _call_me(message_words, pos, following):
                 _mark(found, "callme", pos, 1.0)
             if word == "like" and pos > 0 and message_words[pos - 1] in _WOULD:
@@ -620,13 +615,47 @@ class HandoffConcepts:
                 _mark(found, "spoke", pos, 1.0)
             if _CLOCK.match(word):
                 _mark(found, "schedule", pos, 1.0)  # "is chat support around at 2am?"
-            # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"; not a word of
-            # one or two letters ("i" would be read "є")
-            if len(readings[-1]) >= MIN_SOUND_LEN:
-                for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
-                    if concept != "bot":  # "работы" sounds like "робот"
-                        _mark(found, concept, pos, SOUND_MATCH)
         return {concept: sorted(at.items()) for concept, at in found.items()}
+
+    def forget(self) -> None:
+        """Empty the per-word memos (benchmarks measure the first reading of a word)."""
+        self._cache.clear()
+        self._vocab.forget()
+
+    def _named_by(self, word: str) -> tuple[tuple[str, float], ...]:
+        """The concepts ``word`` (folded) names, with their similarity, as written, as
+        Latin-typed Cyrillic and as heard; memoised per word."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        readings = [stem(word)]
+        latin = translit(word)
+        if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
+            readings.append(stem(latin))
+            ukrainian = translit_uk(latin)
+            if ukrainian != latin:
+                readings.append(stem(ukrainian))
+        for reading in readings:
+            for tid, sim in self._vocab.matches(reading).items():
+                if sim < TERM_MATCH:
+                    continue
+                for concept in self._concepts[tid]:
+                    if concept in _EXACTING and sim < BOT_MATCH:
+                        continue
+                    if concept == "avail" and sim < 1.0 and len(reading) <= SHORT_WORD:
+                        continue  # "these" is no "there", "free" no "fre"
+                    found[concept] = max(found.get(concept, 0.0), sim)
+        # spelt as heard: "хачу пагаварить с чилавеком", "pagavarit"; not a word of
+        # one or two letters ("i" would be read "є")
+        if len(readings[-1]) >= MIN_SOUND_LEN:
+            for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
+                if concept != "bot":  # "работы" sounds like "робот"
+                    found[concept] = max(found.get(concept, 0.0), SOUND_MATCH)
+        if len(self._cache) >= MATCH_CACHE_SIZE:
+            self._cache.clear()
+        out = self._cache[word] = tuple(found.items())
+        return out
 
     def read(
         self,

@@ -670,7 +670,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 class Synonyms:
     """The groups of one FAQ, as stems; tells which stems stand in for a question's."""
 
-    __slots__ = ("_groups", "_vocab")
+    __slots__ = ("_cache", "_groups", "_vocab")
 
     def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
         members: dict[str, set[int]] = {}  # stem -> the groups it is in
@@ -691,6 +691,7 @@ class Synonyms:
             )
             for t in self._vocab.terms
         )
+        self._cache: dict[str, dict[str, float]] = {}
 
     @property
     def stems(self) -> tuple[str, ...]:
@@ -698,7 +699,18 @@ class Synonyms:
         return self._vocab.terms
 
     def mates(self, term: str) -> dict[str, float]:
-        """Stem -> similarity for the words that stand in for ``term`` (none: {})."""
+        """Stem -> similarity for the words that stand in for ``term`` (none: {}).
+
+        The result is shared (memoised per table): callers must not modify it."""
+        cached = self._cache.get(term)
+        if cached is not None:
+            return cached
+        if len(self._cache) >= text.MATCH_CACHE_SIZE:
+            self._cache.clear()  # bounded like Vocabulary.matches
+        found = self._cache[term] = self._mates(term)
+        return found
+
+    def _mates(self, term: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for tid, sim in self._vocab.matches(term).items():
             if sim < KEY_MATCH:

@@ -430,7 +430,7 @@ def detect_locale(text: str) -> str | None:
     return None
 
 
-_MATCH_CACHE_SIZE = 50_000
+MATCH_CACHE_SIZE = 50_000
 
 
 class Vocabulary:
@@ -481,6 +481,10 @@ class Vocabulary:
         """Term -> id for every term, for bulk look-ups (not to be modified)."""
         return self._ids
 
+    def forget(self) -> None:
+        """Empty the memo of ``matches``."""
+        self._cache.clear()
+
     def matches(self, term: str) -> dict[int, float]:
         """Term id -> similarity (0..1) for every term in the vocabulary like ``term``.
 
@@ -489,7 +493,7 @@ class Vocabulary:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
-        if len(self._cache) >= _MATCH_CACHE_SIZE:
+        if len(self._cache) >= MATCH_CACHE_SIZE:
             self._cache.clear()  # crude but bounded; refills with the words in use
         found = self._cache[term] = self._lookup(term)
         return found
