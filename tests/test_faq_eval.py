@@ -43,10 +43,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # (handoff read in sentences and clauses, places in general, the wider world as another
 # topic) stands at 0.689 top-1, 0.909 handoff, 0.833 quiet and 5.6% wrong held out.
 # The training batch is harder than the rest, so "all" (0.668 top-1) sets that floor.
-TOP1_FLOOR = 0.66
-HANDOFF_FLOOR = 0.90
+# Session 9 added an eighth blind batch (336 new questions, 179 of them held out: the
+# held-out split is now 1,260) and 295 English training questions (dev); on it session
+# 8's code stood at 0.673 top-1, 0.891 handoff, 0.835 quiet, 5.8% wrong held out; the
+# eleventh round (English requests for a person, relatives as no other topic, common
+# English nouns) at 0.675, 0.931, 0.835 and 6.0% (all: 0.671, 0.949, 0.856, 5.1%).
+TOP1_FLOOR = 0.67
+HANDOFF_FLOOR = 0.93
 QUIET_FLOOR = 0.83
-WRONG_CEILING = 0.06  # the target, 0.05, is met on "all" (0.048) but not held out
+WRONG_CEILING = 0.06  # the target, 0.05, is not met: 5.1% on "all", 6.0% held out
 
 
 def _load_eval() -> Any:
