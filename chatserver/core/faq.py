@@ -518,19 +518,28 @@ class FaqIndex:
         """``answer``, unless the message asks two questions that two entries answer ("Can I
         cancel the order? And what are your opening hours?"): then both are suggested,
         rather than one answered as if it were all the visitor asked."""
-        answered: dict[str, Scored] = {}
-        for sentence in text.questions_in(message):
+        answered = self._answers_by_sentence(text.questions_in(message), locale)
+        if len(answered) < 2:
+            return answer
+        best = sorted(
+            (Scored(a.entry, a.score) for _, a in answered.values()), key=lambda s: -s.score
+        )
+        return Suggest(tuple(best[: self.settings.max_suggestions]))
+
+    def _answers_by_sentence(
+        self, sentences: list[str], locale: str | None
+    ) -> dict[str, tuple[str, Answer]]:
+        """Entry id -> the first of ``sentences`` it answers on its own, and the answer."""
+        found: dict[str, tuple[str, Answer]] = {}
+        for sentence in sentences:
             query = self._parse(sentence)
             if query is None:
                 continue
             preferred = self._preferred_locale(sentence, query, locale)
             decision = self._decide(query, self._rank(query, preferred, full=False), preferred)
             if isinstance(decision, Answer):
-                answered.setdefault(decision.entry.id, Scored(decision.entry, decision.score))
-        if len(answered) < 2:
-            return answer
-        best = sorted(answered.values(), key=lambda s: -s.score)
-        return Suggest(tuple(best[: self.settings.max_suggestions]))
+                found.setdefault(decision.entry.id, (sentence, decision))
+        return found
 
     def _sentence_answer(
         self, message: str, locale: str | None, ranked: list[Scored]
@@ -545,15 +554,7 @@ class FaqIndex:
         if not sentences or not ranked:  # no candidate: none can be among the best
             return None
         best = {r.entry.id for r in ranked[:SENTENCE_RIVALS]}
-        found: dict[str, tuple[str, Answer]] = {}
-        for sentence in sentences:
-            query = self._parse(sentence)
-            if query is None:
-                continue
-            preferred = self._preferred_locale(sentence, query, locale)
-            decision = self._decide(query, self._rank(query, preferred, full=False), preferred)
-            if isinstance(decision, Answer):
-                found.setdefault(decision.entry.id, (sentence, decision))
+        found = self._answers_by_sentence(sentences, locale)
         if len(found) != 1:
             return None
         (pair,) = found.values()
