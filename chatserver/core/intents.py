@@ -387,11 +387,9 @@ _SPOKE = frozenset(words("spoke spoken talked chatted"))
 # English questions about the staff or a thing, not asking for someone: "are your agents
 # real people?", "does the staff discount apply...", "is this laptop too heavy for a
 # person": the verb first and then whom it asks about.
-_ASKS_ABOUT = (
-    frozenset(words("are is am was were")),
-    frozenset(words("you your this these they i my the")),
-    frozenset(words("do does did")),
-    frozenset(words("your this these they i my the")),
+_ASKS_ABOUT = (  # (the verb, whom it asks about)
+    (frozenset(words("are is am was were")), frozenset(words("you your this these they i my the"))),
+    (frozenset(words("do does did")), frozenset(words("your this these they i my the"))),
 )
 _BARE_NEGATIONS = frozenset(words("нет ні no"))  # only right before the verb: "no need"
 _ABILITY = frozenset(words("могу можу может може can could"))
@@ -731,8 +729,6 @@ class HandoffConcepts:
         declined = _take_back(found, message_words, clause)
         if refused:
             return refused, declined
-        if english:
-            declined |= _drop_spoken_to(found, message_words, clause)
         if not found.keys() & {"staff", "person", "live", "callme", "handover"}:
             return 0.0, declined
         in_sentence: dict[str, set[int]] = {
@@ -801,41 +797,30 @@ class HandoffConcepts:
 def _take_back(
     found: dict[str, list[tuple[int, float]]], message_words: Sequence[str], clause: Sequence[int]
 ) -> bool:
-    """Drop the verbs a negation before them in their clause takes back, and the people
-    after "без"/"without"; True when that took back a request for someone ("не нужен мне
-    оператор", "no need for a human", "без менеджера плиз")."""
+    """Drop the verbs a negation before them in their clause takes back, the people
+    after "без"/"without"/"no", and those after "spoke/talked" in their clause (someone
+    already spoken to: "I spoke to a real person earlier and..."); True when that took
+    back a request for someone ("не нужен мне оператор", "no need for a human", "без
+    менеджера плиз")."""
     declined = False
     people = {clause[pos] for c in ("staff", "person") for pos, _ in found.get(c, ())}
     for verb in _NEGATED & found.keys():
         kept = [(pos, sim) for pos, sim in found[verb] if not _negated(message_words, clause, pos)]
         declined |= any(clause[pos] in people for pos, _ in found[verb] if (pos, _) not in kept)
         found[verb] = kept
-    for who in ("staff", "person"):
-        kept = [(pos, sim) for pos, sim in found.get(who, ()) if not (
-            pos > 0 and message_words[pos - 1] in _WITHOUT)]  # fmt: skip
-        declined |= len(kept) < len(found.get(who, ()))
-        if who in found:
-            found[who] = kept
-    return declined
-
-
-def _drop_spoken_to(
-    found: dict[str, list[tuple[int, float]]], message_words: Sequence[str], clause: Sequence[int]
-) -> bool:
-    """Drop the people after "spoke/talked..." in their clause: someone already spoken
-    to ("I spoke to a real person earlier and..."), not asked for; True if any was."""
     spoke = found.get("spoke", ())
-    dropped = False
+
+    def dropped(who: str, pos: int) -> bool:
+        if who != "live" and pos > 0 and message_words[pos - 1] in _WITHOUT:
+            return True
+        return any(k < pos and clause[k] == clause[pos] for k, _ in spoke)
+
     for who in ("staff", "person", "live"):
         if who in found:
-            kept = [
-                (pos, sim)
-                for pos, sim in found[who]
-                if not any(k < pos and clause[k] == clause[pos] for k, _ in spoke)
-            ]
-            dropped |= len(kept) < len(found[who])
+            kept = [(pos, sim) for pos, sim in found[who] if not dropped(who, pos)]
+            declined |= len(kept) < len(found[who])
             found[who] = kept
-    return dropped
+    return declined
 
 
 def _asks_about(
@@ -848,13 +833,12 @@ def _asks_about(
     all the same: "me" ("are you able to put me through...?") or a person available
     ("are your agents available now?")."""
     out: set[int] = set()
-    be, be_whom, do, do_whom = _ASKS_ABOUT
     for start in range(len(message_words) - 1):
         if start > 0 and sentence[start - 1] == sentence[start]:
             continue
         first, second = message_words[start], message_words[start + 1]
-        if sentence[start + 1] == sentence[start] and (
-            (first in be and second in be_whom) or (first in do and second in do_whom)
+        if sentence[start + 1] == sentence[start] and any(
+            first in verbs and second in whom for verbs, whom in _ASKS_ABOUT
         ):
             out.add(sentence[start])
     if not out:

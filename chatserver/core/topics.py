@@ -140,11 +140,12 @@ class Topics:
         named = original.startswith(_NAMED)
         if named:
             original = original[len(_NAMED) :]
-        if self.is_product(word):
+        stemmed = text.stem(word)
+        if stemmed in self._products:
             return PRODUCT
-        if text.stem(word) in _shop_stems():
+        if stemmed in _shop_stems():
             return SHOP
-        if text.stem(word) in _relation_stems():
+        if stemmed in _relation_stems():
             return NAME  # "a gift card for my brother": for whom, not what about
         if word in self.elsewhere:
             return OWNED  # "заказ на вайлдберриз": another company's order
