@@ -352,6 +352,24 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("I spoke to a real person earlier and they said the refund lands on Friday", False),
         ("no need for a human, the bot answered", False),
         ("no human needed, just tell me if the order shipped", False),
+        # someone of ours named by where they work; "have a word", "take over"
+        ("Can I have a word with somebody from your company please", True),
+        ("I want someone from the store to phone me about my delivery slot", True),
+        ("please let a human take over", True),
+        ("I'd appreciate it if a member of your team could take a look at this", True),
+        ("Who can I speak to about a complaint?", True),
+        ("who's in charge there? i want to escalate this", True),
+        ("can i tlk to sum1", True),
+        ("pass my question to a manager and have them email me", True),
+        # a channel far along the sentence does not take the request back
+        ("Please can a human look at my case, still no refund and no reply to 3 emails", True),
+        # a common English word is no typo of a concept; "personal" is no person
+        ("Can the voice assistant on this speaker recognise different people?", False),
+        ("How do I get all my personal info wiped from your systems?", False),
+        # asking about the staff: no phrase makes it a request either
+        ("Do your human agents read these conversations later?", False),
+        ("Are you a real person? If not, please get me one", True),
+        ("why did you replace people with a bot, it used to be better", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:
@@ -365,6 +383,36 @@ def test_handoff_in_english(message: str, handoff: bool) -> None:
         ]
     )
     assert isinstance(index.match(message, "en"), HandoffRequest) is handoff
+
+
+@pytest.mark.parametrize(
+    ("message", "handoff"),
+    [
+        ("ХВАТИТ АВТООТВЕТОВ, ХОЧУ ОБЩАТЬСЯ С ЛЮДЬМИ", True),
+        ("пусть мне позвонят, в чате неудобно объяснять", True),
+        ("хай мені подзвонять, в чаті незручно пояснювати", True),
+        ("хочу чтобы мне перезвонили", True),
+        ("мне позвонят перед доставкой?", False),
+        ("закажите мне звонок от вашего менеджера", True),
+        ("де тут кнопка, щоб написати співробітнику", True),
+        ("хто написав кобзаря", False),
+        ("mozhno s chelovekom pogovorit?", True),
+        ("mozhna z liudynoiu pohovoryty?", True),
+        ("зачем вы поставили бота вместо людей, раньше было лучше", False),
+        ("навіщо ви поставили бота замість людей, раніше було краще", False),
+    ],
+)
+def test_handoff_in_russian_and_ukrainian_more(message: str, handoff: bool) -> None:
+    """Calls asked for in the third person, writing to staff, answering machines, people
+    in the instrumental, transliteration with Russian word order, and why-complaints."""
+    index = FaqIndex.build(
+        [
+            entry("contacts", "Какой у вас телефон?"),
+            entry("delivery", "Сколько стоит доставка?"),
+            FaqEntry("uk-delivery", "uk", "", ("Скільки коштує доставка?",), "100 грн"),
+        ]
+    )
+    assert isinstance(index.match(message), HandoffRequest) is handoff
 
 
 def test_sounds_like_folds_the_vowels_spelt_as_heard() -> None:

@@ -67,6 +67,19 @@ of any length. A sentence that asks about the staff or a thing ("are your agents
 people?", "does the staff discount apply...", "is this laptop too heavy for a person")
 asks for nobody, unless it asks for "me" or whether someone is available; nor does
 someone already spoken to ("I spoke to a real person earlier and...").
+Such a sentence takes back a phrase too ("do your human agents read these chats?").
+Someone named by where they work is one of ours ("somebody from your company", "someone
+at the store"); "who can I speak to", "have a word", "take over" ask for them; a modal
+between them and the verb is enough ("if a member of your team could take a look"). A
+common English word names a concept only as it is: "speaker" is no typo of "speak".
+The English word order applies only to English verbs: "mozhno s chelovekom pogovorit"
+is Russian typed in Latin letters. Also requests: a call asked for in the third person
+("пусть мне позвонят", "хай мені подзвонять"), a call ordered from a manager ("закажите
+мне звонок от менеджера"), writing to staff ("написати співробітнику"), a wish to
+escalate ("I want to escalate this"). Not a request: a sentence asking why ("зачем вы
+поставили бота вместо людей?") is a complaint about the bot, and a channel far along a
+sentence ("...no reply to 3 emails") or used as a verb ("have them email me") does not
+make it a question about how to reach us.
 """
 
 from __future__ import annotations
@@ -77,6 +90,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from chatserver.core import commonness
 from chatserver.core.text import (
     MATCH_CACHE_SIZE,
     Vocabulary,
@@ -186,18 +200,18 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "staff": {
         "ru": "оператор операторы менеджер консультант специалист сотрудник сотрудники "
         "представитель поддержка саппорт админ администратор начальство начальника "
-        "руководство руководителя отдел отдела",
+        "руководство руководителя отдел отдела эксперт",
         "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
         "співробітник представник підтримка адміністратор фахівець фахівця начальство "
-        "керівництво керівника відділ відділу",
+        "керівництво керівника відділ відділу експерт",
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales team service salesperson "
-        "boss colleague colleagues advisor adviser department care member",
+        "boss colleague colleagues advisor adviser department care member expert",
     },
     "person": {
-        "ru": "человек человека человеком люди людей кто кто-нибудь кто-то кого-нибудь "
-        "кем-нибудь кем-то",
-        "uk": "людина людину людиною люди людей хто хтось когось хто-небудь",
+        "ru": "человек человека человеком люди людей людьми людям кто кто-нибудь кто-то "
+        "кого-нибудь кем-нибудь кем-то",
+        "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь",
         "en": "human person people someone somebody anyone anybody whoever",
     },
     "live": {
@@ -226,6 +240,13 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "відповість відповідайте",
         "en": "",
     },
+    # "написать менеджеру", "write to an agent": writing to someone of ours ("хто написав
+    # кобзаря" asks about a writer)
+    "write": {
+        "ru": "написать напишите",
+        "uk": "написати напишіть",
+        "en": "write",
+    },
     # "transfer me", "escalate this please", "соедините меня": handing the chat over, a
     # request in a short clause even with nobody named
     "handover": {
@@ -235,9 +256,10 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     },
     # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
     "callback": {
-        "ru": "перезвоните перезвонить перезвонит позвоните позвонит позвонить наберите",
+        "ru": "перезвоните перезвонить перезвонит позвоните позвонит позвонить наберите "
+        "звонок звонка",
         "uk": "передзвоніть передзвонити передзвонить зателефонуйте зателефонує "
-        "подзвоніть подзвонить",
+        "подзвоніть подзвонить дзвінок дзвінка",
         "en": "call callback",
     },
     "want": {
@@ -310,9 +332,9 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "en": "weekend weekends night nights sunday sundays saturday saturdays holidays midnight",
     },
     "bot": {
-        "ru": "бот бота ботом робот нейросеть",
-        "uk": "бот бота ботом робот нейромережа",
-        "en": "bot robot chatbot ai neural",
+        "ru": "бот бота ботом робот нейросеть автоответчик автоответчиком автоответы автоответов",
+        "uk": "бот бота ботом робот нейромережа автовідповідач автовідповідачем автовідповіді",
+        "en": "bot robot chatbot ai neural automated",
     },
     # "остановите бота", "stop the bot": whoever stops the bot wants someone else.
     "stop": {
@@ -344,6 +366,8 @@ _CONCEPT_RULES = (
     ("person", "answer"),
     ("callme", "me"),  # "перезвоните мне", "give me a ring"
     ("staff", "avail"),  # "is there a staff member available?"
+    ("staff", "write"),  # "де тут кнопка, щоб написати співробітнику"
+    ("whom", "reach"),  # "who can I speak to about a complaint?"
 )
 # Pairs that make a request only in a clause of a few words: "можно человека?",
 # "оператора мне пожалуйста, сама не разберусь".
@@ -355,10 +379,14 @@ _SHORT_PAIRS = (
     ("staff", "please"),
     ("handover", "me"),  # "transfer me", "соедините меня"
     ("handover", "please"),  # "escalate this please"
+    ("handover", "want"),  # "i want to escalate this"
 )
 # The two words of a pair stand in one sentence, at most this many words apart: in a
 # long message "хочу ... приехать и посмотреть с консультантами" is no request.
 PAIR_WINDOW = 5
+# a channel this close to the verb asks for a way to reach the shop ("есть почта, куда
+# написать в поддержку?"), not one far along a long sentence ("...no reply to 3 emails")
+CHANNEL_WINDOW = 6
 MODAL_REACH = 3  # "can someone from the team contact me": a modal this close before
 _MODALS = frozenset(words("can could would will may"))
 LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
@@ -410,6 +438,7 @@ TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 MIN_SOUND_LEN = 3
 SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "there")
+KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
 _EXACTING = frozenset({"bot", "job", "handover", "schedule"})  # "right" is no "night"
@@ -522,6 +551,8 @@ def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> boo
         return True
     if word == "person":
         return pos > 0 and message_words[pos - 1] == "in"
+    if word.startswith("personal"):
+        return True  # "my personal info" (the stemmer makes it "person")
     if word in ("service", "care"):  # "customer service", not "get my laptop serviced"
         return pos == 0 or message_words[pos - 1] != "customer"
     if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:
@@ -555,6 +586,47 @@ def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -
 
 
 _CALLERS = frozenset(words("please pls plz can could you someone somebody anyone pl"))
+
+
+def _from_us(message_words: Sequence[str], pos: int) -> bool:
+    """ "someone from your team", "a colleague at the store", "somebody of your staff":
+    a person of ours (English)."""
+    if message_words[pos] not in _SOMEONE or pos + 1 >= len(message_words):
+        return False
+    if message_words[pos + 1] not in _FROM:
+        return False
+    after = [w for w in message_words[pos + 2 : pos + 4] if w not in _OUR]
+    return bool(after) and after[0] in _OURS
+
+
+_ASKING = ("staff", "person", "reach", "want", "please", "me", "callme", "handover")
+_WHY = frozenset(words("зачем почему навіщо чому why"))
+_SOMEONE = frozenset(words("someone somebody anyone anybody person human member colleague"))
+_FROM = frozenset(words("from at of"))
+_OUR = frozenset(words("your the this our yours"))
+_OURS = frozenset(
+    words("team company staff store shop support returns accounts billing sales side")
+)
+_WHO_CAN_I = frozenset(
+    (modal, me) for modal in words("can could should do") for me in words("i we")
+)
+
+
+def _let_call(message_words: Sequence[str], pos: int) -> bool:
+    """A call asked for oneself in the third person: "пусть мне позвонят", "хочу чтобы мне
+    перезвонили", "хай мені подзвонять", "treba shob meni perezvonyly"; not "мне
+    позвонят перед доставкой?"."""
+    if not message_words[pos].startswith(_CALL_STEMS):
+        return False
+    before = message_words[max(0, pos - 3) : pos]
+    near = message_words[max(0, pos - 2) : pos + 2]
+    return any(w in _LET for w in before) and any(w in _ME for w in near)
+
+
+_CALL_STEMS = ("позвон", "перезвон", "подзвон", "передзвон", "зателефон", "perezvon", "pozvon",
+               "podzvon", "peredzvon", "zatelefon")  # fmt: skip
+_LET = frozenset(words("пусть пускай хай нехай чтоб чтобы щоб шоб shob chtob chtoby nehai khai"))
+_ME = frozenset(words("мне мені mne meni"))
 
 
 def _names_language(found: Sequence[str]) -> bool:
@@ -611,6 +683,16 @@ class HandoffConcepts:
                 _mark(found, "want", pos, 1.0)  # "I'd like a person"
             if word in _SPOKE:
                 _mark(found, "spoke", pos, 1.0)
+            if _from_us(message_words, pos):
+                _mark(found, "staff", pos, 1.0)  # "somebody from your team", "someone at the store"
+            if word == "who" and tuple(message_words[pos + 1 : pos + 3]) in _WHO_CAN_I:
+                _mark(found, "whom", pos, 1.0)  # "who can I speak to?"
+            if word == "word" and tuple(message_words[max(0, pos - 2) : pos]) == ("have", "a"):
+                _mark(found, "reach", pos, 1.0)  # "can I have a word with someone"
+            if word == "over" and pos > 0 and message_words[pos - 1] == "take":
+                _mark(found, "reach", pos, 1.0)  # "please let a human take over"
+            if _let_call(message_words, pos):
+                _mark(found, "callme", pos, 1.0)  # "пусть мне позвонят", "хай мені подзвонять"
             if _CLOCK.match(word):
                 _mark(found, "schedule", pos, 1.0)  # "is chat support around at 2am?"
         return {concept: sorted(at.items()) for concept, at in found.items()}
@@ -628,6 +710,9 @@ class HandoffConcepts:
             return cached
         found: dict[str, float] = {}
         readings = [stem(word)]
+        native = readings[0] if word.isascii() else None
+        # a common English word is no typo of another ("speaker" is not "speak")
+        known = native is not None and commonness.zipf(word, "en") >= KNOWN_ENGLISH_ZIPF
         latin = translit(word)
         if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
             readings.append(stem(latin))
@@ -638,6 +723,8 @@ class HandoffConcepts:
             for tid, sim in self._vocab.matches(reading).items():
                 if sim < TERM_MATCH:
                     continue
+                if sim < 1.0 and reading is native and known:
+                    continue  # English word forms are the stemmer's: "speaker" is no "speak"
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
                         continue
@@ -655,6 +742,14 @@ class HandoffConcepts:
         out = self._cache[word] = tuple(found.items())
         return out
 
+    def _as_written(self, word: str, concept: str) -> bool:
+        """Whether ``word`` names ``concept`` as written, not only as Latin-typed Cyrillic
+        ("mozhno s chelovekom pogovorit" has Russian word order)."""
+        return any(
+            sim >= TERM_MATCH and concept in self._concepts[tid]
+            for tid, sim in self._vocab.matches(stem(word)).items()
+        )
+
     def read(
         self,
         message_words: Sequence[str],
@@ -670,6 +765,10 @@ class HandoffConcepts:
         found = self.find(message_words)
         vetoed = bool(found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of))
         score, declined = self._assess(found, message_words, english, sentence_of, clause_of)
+        if english and not vetoed:  # "do your human agents read these chats later?"
+            # (but "Are you a real person? If not, please get me one")
+            asking = {sentence_of[pos] for c in _ASKING for pos, _ in found.get(c, ())}
+            vetoed = bool(asking) and asking <= _asks_about(found, message_words, sentence_of)
         return score, vetoed or declined
 
     def score(
@@ -729,7 +828,7 @@ class HandoffConcepts:
         declined = _take_back(found, message_words, clause)
         if refused:
             return refused, declined
-        if not found.keys() & {"staff", "person", "live", "callme", "handover"}:
+        if not found.keys() & {"staff", "person", "live", "callme", "handover", "whom"}:
             return 0.0, declined
         in_sentence: dict[str, set[int]] = {
             concept: {sentence[pos] for pos, _ in at} for concept, at in found.items()
@@ -742,12 +841,21 @@ class HandoffConcepts:
         if english:
             asked_who |= _asks_about(found, message_words, sentence)
         # "по какому номеру дозвониться до поддержки?": asking for a way to reach us
-        asked_channel = in_sentence.get("channel", set()) & in_sentence.get("question", set())
+        # a channel used as a verb asks for a call or a mail ("have them email me")
+        channels = [
+            pos for pos, _ in found.get("channel", ()) if message_words[pos + 1 : pos + 2] != ["me"]
+        ]
+        asked_channel = {sentence[pos] for pos in channels} & in_sentence.get("question", set())
         top = _alone(found, message_words, sentence, asked_who)
         # how far apart words are: in English, not counting articles and the like ("put
         # me through to one of your advisors")
         at = list(range(n)) if not english else list(accumulate(
             w not in _SMALL_WORDS for w in message_words))  # fmt: skip
+        why = {  # sentences that ask why: "зачем вы поставили бота вместо людей?"
+            sentence[pos]
+            for pos in range(n)
+            if message_words[pos] in _WHY and (pos == 0 or sentence[pos - 1] != sentence[pos])
+        }
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
@@ -756,6 +864,7 @@ class HandoffConcepts:
                 continue  # "хочу работать у вас менеджером", "есть вакансии?"
             if verb == "bot" and declined:
                 continue  # "no need for a human, the bot answered"
+
             for pos, sim in found.get(who, ()):
                 for verb_pos, verb_sim in found.get(verb, ()):
                     close = "live" in (who, verb) or who == "callme"
@@ -764,6 +873,8 @@ class HandoffConcepts:
                         continue
                     if verb != "bot" and sentence[pos] != sentence[verb_pos]:
                         continue  # but "F this bot. human. now."
+                    if verb == "bot" and sentence[pos] in why:
+                        continue  # a complaint, not a request
                     if verb == "avail" and clause[pos] != clause[verb_pos]:
                         continue  # "Hi there, I'm a travel agent"
                     if (
@@ -773,10 +884,17 @@ class HandoffConcepts:
                         and not (english and _wants(message_words, verb_pos, pos))
                     ):
                         continue  # "можно человека?", "оператора мне пожалуйста, сама..."
-                    if english and verb in ("reach", "want") and verb_pos > pos:
+                    if (
+                        english
+                        and verb in ("reach", "want")
+                        and verb_pos > pos
+                        and who != "whom"  # "who can I speak to?"
+                        and self._as_written(message_words[verb_pos], verb)  # not "pogovorit"
+                    ):
                         # "does your staff speak...?" asks about them; "can someone
-                        # contact me", "could an agent look into this" ask for them
-                        asked = message_words[max(0, pos - MODAL_REACH) : pos]
+                        # contact me", "could an agent look into this", "if a member of
+                        # your team could take a look" ask for them
+                        asked = message_words[max(0, pos - MODAL_REACH) : verb_pos]
                         if not any(w in _MODALS for w in asked):
                             continue
                     here = sentence[pos]
@@ -785,7 +903,10 @@ class HandoffConcepts:
                     if (
                         verb in _CHANNEL_VERBS
                         and who != "callme"  # "phone me", "ring me ... over the phone"
-                        and here in in_sentence.get("channel", ())
+                        and any(
+                            sentence[c] == here and abs(c - verb_pos) <= CHANNEL_WINDOW
+                            for c in channels
+                        )
                     ):
                         continue  # "есть почта, куда написать в поддержку?"
                     if verb in _SCHEDULE_VERBS and "schedule" in found:
