@@ -887,6 +887,29 @@ def test_a_product_word_is_weak_evidence_for_an_entry_that_uses_it() -> None:
     assert score_sold["return"] >= score["return"]
 
 
+def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:
+    """ "phone" as the contacts entry's keyword: a question about a phone's calls is not
+    a question about how to reach the shop."""
+    entries = [
+        entry(
+            "contacts",
+            "What is your phone number?",
+            "How can I contact you?",
+            locale="en",
+            keywords=("phone",),
+        ),
+        entry("hours", "What are your opening hours?", locale="en"),
+        entry("repair", "Do you repair devices?", locale="en"),
+    ]
+    question = "my new phone drops calls all the time, is it faulty?"
+    plain = FaqIndex.build(entries).match(question, "en")
+    assert isinstance(plain, Answer) and plain.entry.id == "contacts"
+    sold = FaqIndex.build(entries, products=["phone"]).match(question, "en")
+    assert not isinstance(sold, Answer)
+    asked = FaqIndex.build(entries, products=["phone"]).match("what's your phone number", "en")
+    assert isinstance(asked, Answer) and asked.entry.id == "contacts"
+
+
 def test_a_product_named_with_an_unknown_word_still_gets_the_answer() -> None:
     entries = [
         entry("warranty", "What warranty do you offer?", "How long is the warranty?", locale="en"),

@@ -393,7 +393,10 @@ class FaqIndex:
         post_terms: list[int] = []
         post_phrasings: list[int] = []
         post_weights: list[float] = []
+        topic_words = Topics(products, others)
         for i, ts, factor, source in raw:
+            if factor != 1.0 and topic_words.product_stems.issuperset(ts):
+                continue  # a keyword that only names goods ("phone") is no question alone
             ids = list(map(term_id.__getitem__, ts))
             weights = list(map(idf[entries[i].locale].__getitem__, ids))
             post_terms += ids
@@ -427,7 +430,7 @@ class FaqIndex:
             _handoff=HandoffDetector(_merge_phrases(handoff_phrases)),
             _synonyms=synonym_table,
             _synonym_hits=_synonym_hits(synonym_table, vocab),
-            _topics=Topics(products, others),
+            _topics=topic_words,
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:

@@ -129,6 +129,11 @@ class Topics:
         self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
         self.elsewhere = Elsewhere(others)
 
+    @property
+    def product_stems(self) -> frozenset[str]:
+        """The stems of the admin's words for the goods."""
+        return self._products
+
     def is_product(self, word: str) -> bool:
         """Whether ``word`` (folded, not stemmed) names what the shop sells."""
         return bool(self._products) and text.stem(word) in self._products
