@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chatserver.core import text
+from chatserver.core import text, topics
 from chatserver.core.faq import (
     MAX_QUESTION_TERMS,
     Answer,
@@ -520,6 +520,35 @@ def test_english_function_words_are_not_read_as_transliterated_russian() -> None
     # both unknown longer words are common English ones: the English reading, stemmed
     assert [t.term for t in explanation.terms] == ["transfer", "oper"]
     assert isinstance(explanation.decision, HandoffRequest)
+
+
+def test_latin_typed_ukrainian_gets_the_ukrainian_entry() -> None:
+    """Words only Ukrainian knows ("misiatsiv" is "місяців") tell Latin-typed Ukrainian
+    from Russian, whatever the conversation's locale."""
+    index = FaqIndex.build(
+        [
+            entry("ru-warranty", "Какая гарантия на ноутбук?"),
+            entry("uk-warranty", "Яка гарантія на ноутбук?", locale="uk"),
+        ]
+    )
+    for hint in ("en", "ru", None):
+        decision = index.match("garantiia na noutbuk skilky misiatsiv?", hint)
+        assert not isinstance(decision, Answer) or decision.entry.id == "uk-warranty", hint
+    assert topics.translit_votes(["misiatsiv", "yakshcho", "garantiia"]) == {"ru": 0, "uk": 2}
+    assert topics.translit_votes(["mesyatsev", "na"]) == {"ru": 1, "uk": 0}
+
+
+def test_english_words_folded_short_are_still_english() -> None:
+    """ "need" and "pass" fold to "ned" and "pas": still English, as typed, so "pass" is
+    not read as the Russian slang for a password ("пас")."""
+    index = FaqIndex.build(
+        [
+            entry("ru-password", "Забыл пароль", keywords=("пароль",)),
+            entry("en-ship", "How long does shipping take?", locale="en"),
+        ]
+    )
+    decision = index.match("Thanks, that answers it, no need to pass me on", "en")
+    assert not isinstance(decision, Answer)
 
 
 def test_a_latin_message_of_english_words_is_not_also_read_as_cyrillic() -> None:

@@ -395,7 +395,7 @@ class FaqIndex:
         post_weights: list[float] = []
         topic_words = Topics(products, others)
         for i, ts, factor, source in raw:
-            if factor != 1.0 and topic_words.product_stems.issuperset(ts):
+            if factor == KEYWORD_FACTOR and topic_words.product_stems.issuperset(ts):
                 continue  # a keyword that only names goods ("phone") is no question alone
             ids = list(map(term_id.__getitem__, ts))
             weights = list(map(idf[entries[i].locale].__getitem__, ids))
@@ -581,7 +581,7 @@ class FaqIndex:
             unknown = [
                 w for w in content if text.translit(w) and not self._vocab.matches(text.stem(w))
             ]
-            if not unknown or _plain_english(unknown):
+            if not unknown or _plain_english([topics.typed(w, question) for w in unknown]):
                 return native
         latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
@@ -718,6 +718,9 @@ class FaqIndex:
                 owners = [loc for loc, idf in self._idf.items() if tid in idf]
                 if sim == 1.0 and len(owners) == 1 and owners[0] in votes:
                     votes[owners[0]] += 1
+        if query.script == "translit":  # and the words Russian or Ukrainian alone knows
+            for loc, count in topics.translit_votes(text.words(question)).items():
+                votes[loc] += count
         cyrillic = sorted(("ru", "uk"), key=lambda loc: (votes[loc], loc == hint), reverse=True)
         if votes[cyrillic[0]] > votes[cyrillic[1]]:
             return cyrillic[0]
@@ -935,7 +938,8 @@ def _commonness(
 
 
 def _plain_english(words: list[str]) -> bool:
-    """True when the longer of ``words`` (Latin words the FAQ does not know) are mostly
+    """True when the longer of ``words`` (Latin words the FAQ does not know, as typed:
+    "need", not "ned") are mostly
     common English words: "bought", "headphones", "week" are not transliterated Russian
     ("skolko", "dostavka" are in no English list), so the Cyrillic readings, two more
     parses of a long message, are skipped. Short words say nothing ("na", "de", "v")."""

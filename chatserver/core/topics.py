@@ -309,6 +309,23 @@ def warm() -> None:
     _place_stems()
 
 
+def translit_votes(latin_words: Iterable[str]) -> dict[str, int]:
+    """For Latin-typed Cyrillic: how many of the words only Russian ("ru") or only
+    Ukrainian ("uk") knows, read as transliterated ("misiatsiv" is "місяців",
+    "yakshcho" is "якщо"; "garantiia" is a word of both)."""
+    ru, uk = _analyzers()
+    votes = {"ru": 0, "uk": 0}
+    for word in latin_words:
+        russian = text.translit(word)
+        if len(russian) < 3:
+            continue
+        in_ru = ru.word_is_known(russian)
+        in_uk = uk.word_is_known(text.translit_uk(russian))
+        if in_ru != in_uk:
+            votes["ru" if in_ru else "uk"] += 1
+    return votes
+
+
 @functools.cache
 def _shop_stems() -> frozenset[str]:
     return frozenset(text.stem(w) for w in text.words(_SHOP_WORDS))
