@@ -84,6 +84,7 @@ make it a question about how to reach us.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -438,6 +439,7 @@ TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 MIN_SOUND_LEN = 3
 SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "there")
+ENGLISH_ZIPF = 3.0  # a Latin word this common is English, not Latin-typed Cyrillic
 KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
@@ -629,10 +631,23 @@ _LET = frozenset(words("пусть пускай хай нехай чтоб чт�
 _ME = frozenset(words("мне мені mne meni"))
 
 
-def _names_language(found: Sequence[str]) -> bool:
-    return any(w.removeprefix("по").startswith(_LANGUAGES) for w in found)
+@functools.lru_cache(maxsize=MATCH_CACHE_SIZE)
+def _is_language(word: str) -> bool:
+    """ "по-английски", "spanish": a language named."""
+    return word.removeprefix("по").startswith(_LANGUAGES)
 
 
+@functools.lru_cache(maxsize=MATCH_CACHE_SIZE)
+def _may_trigger(word: str) -> bool:
+    """Whether one of ``find``'s rules other than the concept words may apply to
+    ``word``: most words of a message are none of these."""
+    return word in _TRIGGERS or word.startswith(_CALL_STEMS) or _CLOCK.match(word) is not None
+
+
+# the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
+_TRIGGERS = frozenset(
+    {"like", "who", "word", "over"} | _CALL_ME | _CALL_ME_IF_ME | _SPOKE | _SOMEONE
+)
 _SMALL_WORDS = frozenset(words("a an the my your our of one to with"))
 _MONEY = frozenset(words("bank wire money"))
 _PLEASE = frozenset(words(HANDOFF_CONCEPTS["please"]["en"]))
@@ -665,17 +680,21 @@ class HandoffConcepts:
     def find(self, message_words: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
         """Concept -> (position, similarity) of each folded word that names it."""
         found: dict[str, dict[int, float]] = {}
+        languages = {pos for pos, word in enumerate(message_words) if _is_language(word)}
         for pos, word in enumerate(message_words):
             if word in _SCOPED_NEGATIONS:
                 _mark(found, "not", pos, 1.0)
                 continue  # "обещал" is no "общаться"
-            following = list(message_words[pos + 1 : pos + 3])
-            language = _names_language(following)
+            language = pos + 1 in languages or pos + 2 in languages
             if language:
                 _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
+            named = self._named_by(word)
+            if not named and not _may_trigger(word):
+                continue  # most words: nothing below applies to them
+            following = list(message_words[pos + 1 : pos + 3])
             if _not_a_person(message_words, pos, language):
                 continue
-            for concept, sim in self._named_by(word):
+            for concept, sim in named:
                 _mark(found, concept, pos, sim)
             if word in _CALL_ME or _call_me(message_words, pos, following):
                 _mark(found, "callme", pos, 1.0)
@@ -712,8 +731,11 @@ class HandoffConcepts:
         readings = [stem(word)]
         native = readings[0] if word.isascii() else None
         # a common English word is no typo of another ("speaker" is not "speak")
-        known = native is not None and commonness.zipf(word, "en") >= KNOWN_ENGLISH_ZIPF
-        latin = translit(word)
+        frequency = commonness.zipf(word, "en") if native is not None else 0.0
+        known = frequency >= KNOWN_ENGLISH_ZIPF
+        # an English word is no Latin-typed Cyrillic ("talk" is no "талк"), unless short
+        # ("net", "est" are "нет", "есть" too)
+        latin = translit(word) if len(word) < 4 or frequency < ENGLISH_ZIPF else ""
         if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
             readings.append(stem(latin))
             ukrainian = translit_uk(latin)

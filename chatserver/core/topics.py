@@ -128,6 +128,8 @@ class Topics:
     def __init__(self, products: Iterable[str] = (), others: Iterable[str] = ()) -> None:
         self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
         self.elsewhere = Elsewhere(others)
+        # (word, language, as typed, after an owner's preposition) -> its weight
+        self._seen: dict[tuple[str, str | None, str, bool], Weight] = {}
 
     @property
     def product_stems(self) -> frozenset[str]:
@@ -142,6 +144,20 @@ class Topics:
         """The topic weight of ``word`` (a content word of ``question``: folded, not
         stemmed) in a question in ``language`` (``text.detect_locale``)."""
         original = spelling(question).get(word, word)
+        owned = _preceding(question).get(word) in _OWNER_PREPOSITIONS
+        key = (word, language, original, owned)
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) >= _CACHE_SIZE:
+                self._seen.clear()  # bounded; refills with the words in use
+            found = self._seen[key] = self._weight(word, language, original, owned)
+        return found
+
+    def forget(self) -> None:
+        """Empty the per-word memo (benchmarks measure the first reading of a word)."""
+        self._seen.clear()
+
+    def _weight(self, word: str, language: str | None, original: str, owned: bool) -> Weight:
         named = original.startswith(_NAMED)
         if named:
             original = original[len(_NAMED) :]
@@ -157,7 +173,7 @@ class Topics:
         kind = _word_weight(word, original, language == "uk", language == "en")
         if named and not kind.place:
             return NAME
-        if kind is TOPIC and _preceding(question).get(word) in _OWNER_PREPOSITIONS:
+        if kind is TOPIC and owned:
             return OWNED
         return kind
 
