@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import random
 import statistics
 import sys
@@ -117,6 +118,7 @@ def main() -> int:
     # the worst case of a server that has just started; the figures are the median run
     # (this VM's neighbours make single runs swing by 30%).
     runs = []
+    best = [math.inf] * len(questions)  # each question's fastest run
     for _ in range(RUNS):
         _empty_word_caches()
         index = FaqIndex.build(entries)
@@ -127,6 +129,7 @@ def main() -> int:
             t = time.perf_counter()
             index.match(q, "ru")
             timings.append((time.perf_counter() - t) * 1000)
+        best = [min(b, t) for b, t in zip(best, timings, strict=True)]
         gc.unfreeze()
         timings.sort()
         runs.append(timings)
@@ -139,6 +142,11 @@ def main() -> int:
         "match_p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
         "match_max_ms": round(timings[-1], 3),
         "match_p99_ms_each_run": [round(t[int(len(t) * 0.99) - 1], 3) for t in runs],
+        # Each question's fastest of the runs (every one of them cold): what the code
+        # costs with the neighbours' interference filtered out, stable to ~5% where
+        # single runs swing by 30% and more.
+        "match_p50_ms_best_of_runs": round(statistics.median(best), 3),
+        "match_p99_ms_best_of_runs": round(sorted(best)[int(len(best) * 0.99) - 1], 3),
         "build_10k_entries_s": round(build_10k, 2),
         "build_10k_entries_s_each_run": builds,
         "dictionaries_load_once_s": round(dictionaries, 2),
