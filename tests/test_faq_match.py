@@ -370,6 +370,11 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("Do your human agents read these conversations later?", False),
         ("Are you a real person? If not, please get me one", True),
         ("why did you replace people with a bot, it used to be better", False),
+        # someone of ours to look into it; "working days" is no job in another sentence
+        ("Can somebody from the team check the payment on their system please", True),
+        ("Hey, could somebody from the team reach out to me by phone?", True),
+        ("It's been 5 working days. I need a member of staff to look at this.", True),
+        ("get me an agant", True),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:
@@ -399,6 +404,11 @@ def test_handoff_in_english(message: str, handoff: bool) -> None:
         ("mozhno s chelovekom pogovorit?", True),
         ("mozhna z liudynoiu pohovoryty?", True),
         ("зачем вы поставили бота вместо людей, раньше было лучше", False),
+        ("а менеджер может посмотреть мой заказ? номер 458812", True),
+        ("хочу сам приехать и посмотреть с консультантами", False),
+        ("Хотела посмотреть свои заказы, но пароль неверный", False),
+        ("с кем можно пообщаться по-человечески, а не с автоответчиком?", True),
+        ("з ким можна нормально поговорити, а не з автовідповідачем?", True),
         ("навіщо ви поставили бота замість людей, раніше було краще", False),
     ],
 )

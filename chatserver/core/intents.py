@@ -241,6 +241,13 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "відповість відповідайте",
         "en": "",
     },
+    # "а менеджер может посмотреть мой заказ?", "can somebody from the team check the
+    # payment": someone of ours to look into it
+    "check": {
+        "ru": "посмотреть посмотрите глянуть гляньте проверить проверьте разобраться",
+        "uk": "подивитися подивіться глянути гляньте перевірити перевірте розібратися",
+        "en": "check review investigate",
+    },
     # "написать менеджеру", "write to an agent": writing to someone of ours ("хто написав
     # кобзаря" asks about a writer)
     "write": {
@@ -369,6 +376,7 @@ _CONCEPT_RULES = (
     ("staff", "avail"),  # "is there a staff member available?"
     ("staff", "write"),  # "де тут кнопка, щоб написати співробітнику"
     ("whom", "reach"),  # "who can I speak to about a complaint?"
+    ("staff", "check"),  # "а менеджер может посмотреть мой заказ?"
 )
 # Pairs that make a request only in a clause of a few words: "можно человека?",
 # "оператора мне пожалуйста, сама не разберусь".
@@ -442,6 +450,7 @@ SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "the
 ENGLISH_ZIPF = 3.0  # a Latin word this common is English, not Latin-typed Cyrillic
 KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
+SHORT_STAFF_MATCH = 0.85  # a short Cyrillic word is staff only this close ("хотел", "отдел")
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
 _EXACTING = frozenset({"bot", "job", "handover", "schedule"})  # "right" is no "night"
 
@@ -609,6 +618,13 @@ _OUR = frozenset(words("your the this our yours"))
 _OURS = frozenset(
     words("team company staff store shop support returns accounts billing sales side")
 )
+# someone of ours asked to look into it: "а менеджер может посмотреть", "пусть менеджер
+# проверит", "can somebody from the team check"; not "где оператор доставки посмотреть"
+_CHECK_ASKED = frozenset(
+    words("может може можете можуть могли могут пусть пускай хай нехай can could would will")
+)
+_WHOM = frozenset(words("кем ким"))  # "с кем можно поговорить?"
+_CAN = [[w] for w in words("можно можна")]
 _WHO_CAN_I = frozenset(
     (modal, me) for modal in words("can could should do") for me in words("i we")
 )
@@ -646,7 +662,7 @@ def _may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    {"like", "who", "word", "over"} | _CALL_ME | _CALL_ME_IF_ME | _SPOKE | _SOMEONE
+    {"like", "who", "word", "over"} | _CALL_ME | _CALL_ME_IF_ME | _SPOKE | _SOMEONE | _WHOM
 )
 _SMALL_WORDS = frozenset(words("a an the my your our of one to with"))
 _MONEY = frozenset(words("bank wire money"))
@@ -704,7 +720,9 @@ class HandoffConcepts:
                 _mark(found, "spoke", pos, 1.0)
             if _from_us(message_words, pos):
                 _mark(found, "staff", pos, 1.0)  # "somebody from your team", "someone at the store"
-            if word == "who" and tuple(message_words[pos + 1 : pos + 3]) in _WHO_CAN_I:
+            if (word == "who" and tuple(message_words[pos + 1 : pos + 3]) in _WHO_CAN_I) or (
+                word in _WHOM and message_words[pos + 1 : pos + 2] in _CAN
+            ):
                 _mark(found, "whom", pos, 1.0)  # "who can I speak to?"
             if word == "word" and tuple(message_words[max(0, pos - 2) : pos]) == ("have", "a"):
                 _mark(found, "reach", pos, 1.0)  # "can I have a word with someone"
@@ -750,6 +768,13 @@ class HandoffConcepts:
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
                         continue
+                    if (
+                        concept == "staff"
+                        and sim < SHORT_STAFF_MATCH
+                        and len(reading) <= SHORT_WORD
+                        and native is None
+                    ):
+                        continue  # "хотел" is no "отдел" (but "agant" is an agent)
                     if concept == "avail" and sim < 1.0 and len(reading) <= SHORT_WORD:
                         continue  # "these" is no "there", "free" no "fre"
                     found[concept] = max(found.get(concept, 0.0), sim)
@@ -878,16 +903,17 @@ class HandoffConcepts:
             for pos in range(n)
             if message_words[pos] in _WHY and (pos == 0 or sentence[pos - 1] != sentence[pos])
         }
+        jobs = {sentence[pos] for pos, _ in found.get("job", ())}  # not "...5 working days."
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
         for who, verb in pairs:
-            if verb in ("want", "avail") and "job" in found:
-                continue  # "хочу работать у вас менеджером", "есть вакансии?"
             if verb == "bot" and declined:
                 continue  # "no need for a human, the bot answered"
 
             for pos, sim in found.get(who, ()):
+                if verb in ("want", "avail") and sentence[pos] in jobs:
+                    continue  # "хочу работать у вас менеджером", "есть вакансии?"
                 for verb_pos, verb_sim in found.get(verb, ()):
                     close = "live" in (who, verb) or who == "callme"
                     window = LIVE_WINDOW if close else PAIR_WINDOW
@@ -897,6 +923,14 @@ class HandoffConcepts:
                         continue  # but "F this bot. human. now."
                     if verb == "bot" and sentence[pos] in why:
                         continue  # a complaint, not a request
+                    if (
+                        verb == "check"
+                        and (
+                            verb_pos < pos  # "приехать и посмотреть с консультантами": with them
+                            or _CHECK_ASKED.isdisjoint(message_words[max(0, pos - 3) : verb_pos])
+                        )
+                    ):
+                        continue  # asked: "менеджер может посмотреть?", "can someone check"
                     if verb == "avail" and clause[pos] != clause[verb_pos]:
                         continue  # "Hi there, I'm a travel agent"
                     if (
@@ -925,6 +959,7 @@ class HandoffConcepts:
                     if (
                         verb in _CHANNEL_VERBS
                         and who != "callme"  # "phone me", "ring me ... over the phone"
+                        and "me" not in message_words[verb_pos + 1 : verb_pos + 4]
                         and any(
                             sentence[c] == here and abs(c - verb_pos) <= CHANNEL_WINDOW
                             for c in channels
