@@ -949,6 +949,24 @@ def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:
     assert isinstance(asked, Answer) and asked.entry.id == "contacts"
 
 
+def test_a_question_naming_another_company_gets_suggestions_not_an_answer() -> None:
+    """ "посилку укрпошти": perhaps the shop's parcel, perhaps not; "від кабінету" (a topic
+    after "від") is no company and keeps its answer."""
+    index = FaqIndex.build(
+        [
+            entry("status", "Як відстежити посилку?", "Де моє замовлення?", locale="uk"),
+            entry("password", "Не пам'ятаю пароль від кабінету", locale="uk"),
+            entry("hours", "Коли ви працюєте?", locale="uk"),
+        ]
+    )
+    mine = index.match("як відстежити посилку за трек-номером", "uk")
+    assert isinstance(mine, Answer) and mine.entry.id == "status"
+    theirs = index.match("як відстежити посилку укрпошти за трек-номером", "uk")
+    assert not isinstance(theirs, Answer)
+    cabinet = index.match("не памятаю пароль від кабінету", "uk")
+    assert isinstance(cabinet, Answer) and cabinet.entry.id == "password"
+
+
 def test_a_product_named_with_an_unknown_word_still_gets_the_answer() -> None:
     entries = [
         entry("warranty", "What warranty do you offer?", "How long is the warranty?", locale="en"),

@@ -258,6 +258,7 @@ class _Query:
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
     unknown_terms: dict[str, int]  # per locale: how many words no entry uses at all
     best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
+    owned: bool = False  # names another company's service ("посылку укрпошти")
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,8 +699,19 @@ class FaqIndex:
             for tid, sim in found.items():
                 if sim > best_sim.get(tid, 0.0):
                     best_sim[tid] = sim
+        owned = any(  # a name of the list, not a topic after "от" ("от компании")
+            kind is topics.OWNED and word in self._topics.elsewhere
+            for kind, word in zip(topic, query_words, strict=True)
+        )
         return _Query(
-            tuple(query_terms), script, tuple(matches), weights, unknown, unknown_terms, best_sim
+            tuple(query_terms),
+            script,
+            tuple(matches),
+            weights,
+            unknown,
+            unknown_terms,
+            best_sim,
+            owned,
         )
 
     @property
@@ -865,7 +877,9 @@ class FaqIndex:
             top.score >= CONFIDENT_SCORE and lead >= CONFIDENT_LEAD
         )
         in_scope = unknown < (LONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE)
-        if sure and native and whole and in_scope:
+        # a question that names another company's service ("как отследить посылку
+        # укрпошти") may be about it: the shop's answer is offered, not given
+        if sure and native and whole and in_scope and not query.owned:
             return Answer(top.entry, top.score)
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
