@@ -258,7 +258,8 @@ class _Query:
     unknown: dict[str, float]  # per locale: share of the weight on words it never uses
     unknown_terms: dict[str, int]  # per locale: how many words no entry uses at all
     best_sim: dict[int, float]  # vocabulary id -> best similarity to any query term
-    owned: bool = False  # names another company's service ("посылку укрпошти")
+    # the locales for which it names another company's service ("посылку укрпошти")
+    owned: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,6 +649,7 @@ class FaqIndex:
         weights = {}
         unknown = {}
         unknown_terms = {}
+        owned: set[str] = set()
         for loc, idf in self._idf.items():
             oov = self._oov[loc]
             # A word only some answer mentions ("дома") is evidence for that entry but
@@ -676,6 +678,8 @@ class FaqIndex:
                         kind = topic[k] = self._topics.weight(query_words[k], language, question)
                     if best is not None and kind.guard > 1.0:
                         kind = topics.TOPIC  # an answer names it: a partner, not a rival
+                    if kind is topics.OWNED and query_words[k] in self._topics.elsewhere:
+                        owned.add(loc)  # a name of the list, not a topic after "от"
                     if best is None:  # not even an answer uses it
                         weight *= kind.salience
                         if kind.guard < 1.0:
@@ -699,10 +703,6 @@ class FaqIndex:
             for tid, sim in found.items():
                 if sim > best_sim.get(tid, 0.0):
                     best_sim[tid] = sim
-        owned = any(  # a name of the list, not a topic after "от" ("от компании")
-            kind is topics.OWNED and word in self._topics.elsewhere
-            for kind, word in zip(topic, query_words, strict=True)
-        )
         return _Query(
             tuple(query_terms),
             script,
@@ -711,7 +711,7 @@ class FaqIndex:
             unknown,
             unknown_terms,
             best_sim,
-            owned,
+            frozenset(owned),
         )
 
     @property
@@ -879,7 +879,7 @@ class FaqIndex:
         in_scope = unknown < (LONE_UNKNOWN_SHARE if lone else MAX_UNKNOWN_SHARE)
         # a question that names another company's service ("как отследить посылку
         # укрпошти") may be about it: the shop's answer is offered, not given
-        if sure and native and whole and in_scope and not query.owned:
+        if sure and native and whole and in_scope and top.entry.locale not in query.owned:
             return Answer(top.entry, top.score)
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
