@@ -87,6 +87,10 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         # ...but not the everyday words a name's stem begins ("стим", "sixt")
         ("стимул", "нужен стимул купить ноутбук", "ru", TOPIC),
         ("sixty", "sixty dollars for shipping?", "en", TOPIC),
+        # ...nor a common word that begins like a name ("audi", "police", "поезд")
+        ("policy", "what is the privacy policy", "en", TOPIC),
+        ("поездку", "беру ноутбук в поездку", "ru", TOPIC),
+        ("поликлиники", "номер поликлиники", "ru", OWNED),  # but a form of a name
         # ...and the wider world: weather, school, travel (elsewhere._WORLD)
         ("дождь", "в спб дождь будет на выходных?", "ru", OWNED),
         ("weather", "whats the weather like in dublin this weekend", "en", OWNED),
@@ -209,3 +213,13 @@ def test_a_question_of_names_and_times_only_is_no_match() -> None:
     index = faq(*SHOP)
     assert isinstance(index.match("Москва, вторник", "ru"), NoMatch)
     assert isinstance(index.match("Texas", "en"), NoMatch)
+
+
+def test_common_words_that_begin_like_a_name_are_no_other_company() -> None:
+    """"audio" begins like "audi", "install" like "insta", "electric" like "elections":
+    a common word is another company's or the wider world's only as a form of the name."""
+    topics = Topics()
+    for word in ("audio", "install", "electric", "policy", "consult", "поездка"):
+        assert word not in topics.elsewhere, word
+    for word in ("audi", "инстаграме", "поліклініки", "netflix"):
+        assert word in topics.elsewhere, word

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from chatserver.core import text
+from chatserver.core import commonness, text
 
 _NAMES = """
     wildberries вайлдберриз валдберриз вайлдберис валберис озон ozon aliexpress алиэкспресс
@@ -37,7 +37,7 @@ _NAMES = """
     сдэк сдек cdek боксберри boxberry укрпошта укрпочта ukrposhta justin dhl fedex ups
     usps evri dpd hermes
     госуслуги gosuslugi
-    instagram инстаграм інстаграм инста insta facebook фейсбук vk вконтакте telegram
+    instagram инстаграм інстаграм facebook фейсбук vk вконтакте telegram
     телеграм телеграмм whatsapp ватсап вотсап viber вайбер tiktok тикток тікток youtube
     ютуб twitter твиттер gmail гмейл icloud netflix нетфликс spotify uber убер
     glovo airbnb ryanair аэрофлот укрзалізниця укрзализныця ржд
@@ -244,6 +244,7 @@ _WORLD = """
 
 # A name's inflected forms: its stem plus at most this many letters ("инстаграм" stems
 # to "инстагр", "инстаграме" is that and "аме"); names shorter than this are exact.
+COMMON_ZIPF = 3.0  # a word this common is caught only by its own stem
 _ENDING = 3
 _MIN_STEM = 4
 _CACHE_SIZE = 16_384
@@ -259,10 +260,11 @@ class Elsewhere:
     """The built-in names plus an FAQ's own ``others:``; tells whether a question word
     (folded, as ``text.words`` gives it) names another company's service."""
 
-    __slots__ = ("_seen", "_stems")
+    __slots__ = ("_forms", "_seen", "_stems")
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
         self._stems = _stems(tuple(sorted(extra)))
+        self._forms = _forms(tuple(sorted(extra)))
         self._seen: dict[str, bool] = {}  # asked for every unknown word of a message
 
     def __contains__(self, word: str) -> bool:
@@ -270,8 +272,43 @@ class Elsewhere:
         if found is None:
             if len(self._seen) >= _CACHE_SIZE:
                 self._seen.clear()  # bounded; refills with the words in use
-            shortest = max(_MIN_STEM, len(word) - _ENDING)
-            found = self._seen[word] = word in self._stems or any(
-                word[:k] in self._stems for k in range(len(word) - 1, shortest - 1, -1)
-            )
+            found = self._seen[word] = self._names(word)
         return found
+
+    def _names(self, word: str) -> bool:
+        if word in self._stems:
+            return True
+        # another form of a name ("инстаграме"), but not a common word that merely
+        # begins like one ("audio" is no "audi", "policy" no "police", "поездка" no "поезд")
+        shortest = max(_MIN_STEM, len(word) - _ENDING)
+        if not any(word[:k] in self._stems for k in range(len(word) - 1, shortest - 1, -1)):
+            return False
+        return (
+            not _common(word)
+            or word in self._forms
+            or any(
+                word[k:] in _ENDINGS and (word[:k] in self._stems or word[:k] in self._forms)
+                for k in range(1, len(word))
+            )
+        )
+
+
+# the endings after a listed word's stem that make a common word one of its forms
+# ("инстаграме", "поліклініки", "податкову"): "поездка" is no form of "поезд", "audio"
+# none of "audi", "policy" none of "police"
+_ENDINGS = frozenset(
+    ("а", "я", "у", "ю", "е", "і", "и", "ы", "ї", "й", "ой", "ей", "ою", "ею", "ом", "ем",
+     "ам", "ям", "ах", "ях", "ами", "ями", "ов", "ев", "ів", "ий", "ый", "ого", "ему", "ому",
+     "ых", "их", "ым", "им", "ими", "ыми", "ую", "юю", "ая", "яя", "ое", "ее", "ої", "ій",
+     "s", "es")
+)  # fmt: skip
+
+
+@functools.cache
+def _forms(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    items = (*_NAMES.split(), *_MORE_NAMES.split(), *_WORLD.split(), *extra)
+    return frozenset(w for item in items for w in text.words(item))
+
+
+def _common(word: str) -> bool:
+    return any(commonness.zipf(word, lang) >= COMMON_ZIPF for lang in ("en", "ru", "uk"))
