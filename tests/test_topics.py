@@ -216,7 +216,7 @@ def test_a_question_of_names_and_times_only_is_no_match() -> None:
 
 
 def test_common_words_that_begin_like_a_name_are_no_other_company() -> None:
-    """"audio" begins like "audi", "install" like "insta", "electric" like "elections":
+    """ "audio" begins like "audi", "install" like "insta", "electric" like "elections":
     a common word is another company's or the wider world's only as a form of the name."""
     topics = Topics()
     for word in ("audio", "install", "electric", "policy", "consult", "поездка"):
