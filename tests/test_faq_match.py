@@ -375,6 +375,11 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("Hey, could somebody from the team reach out to me by phone?", True),
         ("It's been 5 working days. I need a member of staff to look at this.", True),
         ("get me an agant", True),
+        # a bare call with the words that go beside someone of ours
+        ("cs rep", True),
+        ("custmer servise", True),
+        ("someone from returns please", True),
+        ("the store is closed today?", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:

@@ -564,8 +564,8 @@ def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> boo
         return pos > 0 and message_words[pos - 1] == "in"
     if word.startswith("personal"):
         return True  # "my personal info" (the stemmer makes it "person")
-    if word in ("service", "care"):  # "customer service", not "get my laptop serviced"
-        return pos == 0 or message_words[pos - 1] != "customer"
+    if word in ("service", "care") or word.startswith("servis"):  # not "get it serviced"
+        return pos == 0 or not message_words[pos - 1].startswith("cust")  # "custmer servise"
     if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:
         return True  # "bank transfer"
     if word == "chat":
@@ -1037,14 +1037,24 @@ def _alone(
     asked_who: set[int],
 ) -> float:
     """A sentence that is nothing but someone of ours or a person ("Agent.", "Right, I've
-    had enough. Human. Now.", "Оператор!"): a call for them."""
-    size = Counter(sentence)
-    please = Counter(sentence[pos] for pos, _ in found.get("please", ()))
+    had enough. Human. Now.", "Оператор!", "cs rep", "customer service pls"): a call for
+    them."""
+    pleases = {pos for pos, _ in found.get("please", ())}
+    people = {pos for c in ("staff", "person", "live") for pos, _ in found.get(c, ())}
+    size = Counter(sentence[pos] for pos in range(len(sentence)) if pos not in pleases)
+    others = Counter(
+        sentence[pos]
+        for pos, word in enumerate(message_words)
+        if pos not in pleases
+        and pos not in people
+        and word not in _BESIDE
+        and not word.startswith(_BESIDE_PREFIXES)
+    )
     top = 0.0
     for who in ("staff", "person"):
         for pos, sim in found.get(who, ()):
             here = sentence[pos]
-            if here in asked_who or size[here] - please[here] != 1:
+            if here in asked_who or others[here] or size[here] > SHORT_REQUEST:
                 continue
             if who == "person" and stem(message_words[pos]) not in _PERSON_NOUNS:
                 continue  # "Who?", "Someone." are no call
@@ -1052,6 +1062,10 @@ def _alone(
     return top
 
 
+# words that may stand beside someone of ours in a bare call ("customer service", "a
+# real human", "someone from returns please"), and prefixes of such words ("custmer")
+_BESIDE = frozenset(words("a an the being")) | _FROM | _OUR | _OURS
+_BESIDE_PREFIXES = ("cust", "клиент", "служб")
 _PERSON_NOUNS = frozenset(stem(w) for w in words("human person человек людина"))
 
 
