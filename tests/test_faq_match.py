@@ -94,6 +94,12 @@ def test_word_forms_meet(forms: tuple[str, ...]) -> None:
     assert all(text.similarity(stems[0], s) >= 0.85 for s in stems), stems
 
 
+def test_personal_is_not_a_person() -> None:
+    # Snowball joins them; "my personal data" is no "elderly person"
+    assert text.stem("personal") != text.stem("person")
+    assert text.stem("personally") == text.stem("personal")
+
+
 def test_similarity_typos_and_short_words() -> None:
     assert text.similarity("парол", "порол") == pytest.approx(0.8)  # пароль / пороль
     assert text.similarity("ship", "shop") == 0.0  # 4 letters: one slip is too much

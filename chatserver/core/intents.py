@@ -562,8 +562,6 @@ def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> boo
         return True
     if word == "person":
         return pos > 0 and message_words[pos - 1] == "in"
-    if word.startswith("personal"):
-        return True  # "my personal info" (the stemmer makes it "person")
     if word in ("service", "care") or word.startswith("servis"):  # not "get it serviced"
         return pos == 0 or not message_words[pos - 1].startswith("cust")  # "custmer servise"
     if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:

@@ -346,6 +346,11 @@ def _strip_cyrillic(word: str) -> str:
     return word
 
 
+# English words Snowball joins to another that they do not mean: "my personal data" is
+# not "a person"
+_EN_STEMS = {"personal": "personal", "personally": "personal"}
+
+
 @functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """The word's stem: Snowball for Russian and English, a suffix stripper otherwise."""
@@ -360,6 +365,8 @@ def stem(word: str) -> str:
         return stemmed if len(stemmed) >= 3 else word
     if not word.isascii():
         return word
+    if word in _EN_STEMS:
+        return _EN_STEMS[word]
     stemmed = _EN_STEMMER.stemWord(word)
     return stemmed if len(stemmed) >= _MIN_STEM_EN else word
 
