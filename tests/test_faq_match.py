@@ -386,6 +386,19 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("custmer servise", True),
         ("someone from returns please", True),
         ("the store is closed today?", False),
+        # calls asked for in more words; a wish for a callback; "who in X can"
+        ("i want a callback", True),
+        ("easier over the phone tbh, can somebody dial me?", True),
+        ("Could your store phone me tomorrow between 10 and 12?", True),
+        ("Will the courier call me before delivery?", False),
+        ("Who in billing can look at a double charge on my card?", True),
+        ("Please have the person in charge of deliveries reach out to me.", True),
+        ("can u ping a staff member to jump in", True),
+        # for whom, a phone line, "collect" typed as "colect" is no "connect"
+        ("Is there a discount for employees of partner companies?", False),
+        ("Is the support line free to call from abroad?", False),
+        ("Can someone else collect my order? My husband will pick it up.", False),
+        ("give me a recipe for pancakes", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:
@@ -420,6 +433,25 @@ def test_handoff_in_english(message: str, handoff: bool) -> None:
         ("Хотела посмотреть свои заказы, но пароль неверный", False),
         ("с кем можно пообщаться по-человечески, а не с автоответчиком?", True),
         ("з ким можна нормально поговорити, а не з автовідповідачем?", True),
+        # someone from a department, escalation, "me" in other cases, more staff words
+        ("А можно кого-то из сервисного центра? Хочу узнать про ремонт.", True),
+        ("Можна когось зі служби доставки? Кур'єр не приїхав.", True),
+        ("эскалируйте обращение", True),
+        ("ескалюйте моє звернення", True),
+        ("можете набрать меня?", True),
+        ("Свяжитесь со мной по телефону, пожалуйста, так быстрее.", True),
+        ("Зв'яжіться зі мною телефоном, так швидше.", True),
+        ("агента пліз", True),
+        ("Нужна техподдержка, живая.", True),
+        ("пжлст кого-нибудь из персонала", True),
+        # for whom, a past answer, "you" before a person, words that only look alike
+        ("Нужен штатив для оператора, снимаем свадьбы.", False),
+        ("Чи є знижки для працівників бюджетних установ?", False),
+        ("В прошлый раз ваша поддержка грубо ответила, неприятно.", False),
+        ("Ты настоящий человек или программа?", False),
+        ("Ти справжня людина?", False),
+        ("Как узнать, когда модель снова будет продаваться?", False),
+        ("Здравствуйте! Подскажите пожалуйста, у меня ребёнок идёт в первый класс", False),
         ("навіщо ви поставили бота замість людей, раніше було краще", False),
     ],
 )

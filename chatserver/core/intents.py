@@ -201,18 +201,21 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "staff": {
         "ru": "оператор операторы менеджер консультант специалист сотрудник сотрудники "
         "представитель поддержка саппорт админ администратор начальство начальника "
-        "руководство руководителя отдел отдела эксперт",
+        "руководство руководителя отдел отдела эксперт техподдержка агент агента продавец "
+        "продавца мастер мастера администрация администрации администрацией персонал персонала",
         "uk": "оператор менеджер консультант спеціаліст спеціаліста працівник працівника "
         "співробітник представник підтримка адміністратор фахівець фахівця начальство "
-        "керівництво керівника відділ відділу експерт",
+        "керівництво керівника відділ відділу експерт техпідтримка агент агента продавець "
+        "продавця майстер майстра адміністрація адміністрації адміністрацією персонал персоналу",
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales team service salesperson "
         "boss colleague colleagues advisor adviser department care member expert",
     },
     "person": {
         "ru": "человек человека человеком люди людей людьми людям кто кто-нибудь кто-то "
-        "кого-нибудь кем-нибудь кем-то",
-        "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь",
+        "кого-нибудь кем-нибудь кем-то кого-то кому-то кому-нибудь",
+        "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь "
+        "комусь кимось",
         "en": "human person people someone somebody anyone anybody whoever",
     },
     "live": {
@@ -230,16 +233,10 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
         "обговорити викличте викликати запросіть запросити "
         "підключіть підключити розмови розмову кличте клич давайте перемкніть перемкни "
-        "перемкнути звяжеться звяжіться скарга скаргу поскаржитися",
+        "перемкнути звяжеться звяжіться скарга скаргу поскаржитися кликніть",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
-        "forward pass hand refer redirect switch bring invite complaint complain look touch find",
-    },
-    # "пусть оператор ответит", "хай відповість людина": someone of ours answering; not
-    # when the message asks when ("Підтримка вночі відповідає?" is about the hours).
-    "answer": {
-        "ru": "ответьте ответит ответь",
-        "uk": "відповість відповідайте",
-        "en": "",
+        "forward pass hand refer redirect switch bring invite complaint complain look touch find "
+        "ping",
     },
     # "а менеджер может посмотреть мой заказ?", "can somebody from the team check the
     # payment": someone of ours to look into it
@@ -258,8 +255,8 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     # "transfer me", "escalate this please", "соедините меня": handing the chat over, a
     # request in a short clause even with nobody named
     "handover": {
-        "ru": "соедините переключите",
-        "uk": "зєднайте переключіть перемкніть",
+        "ru": "соедините переключите эскалируйте",
+        "uk": "зєднайте переключіть перемкніть ескалюйте",
         "en": "transfer escalate connect redirect",
     },
     # "пусть менеджер мне перезвонит", "can someone call me back": a call from a person.
@@ -277,8 +274,8 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     },
     # "человека мне", "оператора мені": a person wanted for oneself, in a short message
     "me": {
-        "ru": "мне",
-        "uk": "мені",
+        "ru": "мне меня мной",
+        "uk": "мені мене мною",
         "en": "me",
     },
     # Wanting to *become* staff is a job question, not a request for one.
@@ -323,8 +320,8 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     },
     # "a person, please", "человека пожалуйста": a bare wish in a short clause
     "please": {
-        "ru": "пожалуйста плиз пжл",
-        "uk": "ласка плиз",
+        "ru": "пожалуйста плиз пжл плз",
+        "uk": "ласка плиз пліз плз",
         "en": "please pls plz",
     },
     # "у какого оператора самый дешёвый тариф": a mobile operator, not ours
@@ -342,7 +339,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
     "bot": {
         "ru": "бот бота ботом робот нейросеть автоответчик автоответчиком автоответы автоответов",
         "uk": "бот бота ботом робот нейромережа автовідповідач автовідповідачем автовідповіді",
-        "en": "bot robot chatbot ai neural automated",
+        "en": "bot robot chatbot ai neural automated algorithm",
     },
     # "остановите бота", "stop the bot": whoever stops the bot wants someone else.
     "stop": {
@@ -373,6 +370,8 @@ _CONCEPT_RULES = (
     ("staff", "answer"),  # "пусть оператор ответит"
     ("person", "answer"),
     ("callme", "me"),  # "перезвоните мне", "give me a ring"
+    ("callme", "want"),  # "i want a callback"
+    ("reach", "me"),  # "свяжитесь со мной", "contact me" (close: LIVE_WINDOW)
     ("staff", "avail"),  # "is there a staff member available?"
     ("staff", "write"),  # "де тут кнопка, щоб написати співробітнику"
     ("whom", "reach"),  # "who can I speak to about a complaint?"
@@ -397,7 +396,7 @@ PAIR_WINDOW = 5
 # написать в поддержку?"), not one far along a long sentence ("...no reply to 3 emails")
 CHANNEL_WINDOW = 6
 MODAL_REACH = 3  # "can someone from the team contact me": a modal this close before
-_MODALS = frozenset(words("can could would will may"))
+_MODALS = frozenset(words("can could would will may have let get"))
 LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
 # Verbs a negation before them in their clause takes back: "не нужен мне оператор",
 # "I don't want to talk to anyone, just tell me...". "не могу связаться" is a request.
@@ -411,11 +410,12 @@ _WITHOUT = frozenset(words("без without no"))  # "без менеджера �
 # imperative as typed (a stem would make "как вам позвонить?" one), no typo allowed.
 _CALL_ME = frozenset(
     words(
-        "перезвоните перезвони позвоните позвони наберите передзвоніть передзвони "
-        "зателефонуйте зателефонуй подзвоніть подзвони ring callback"
+        "перезвоните перезвони позвоните позвони наберите набрать наберіть набрати "
+        "передзвоніть передзвони "
+        "зателефонуйте зателефонуй подзвоніть подзвони ring callback buzz"
     )
 )
-_CALL_ME_IF_ME = frozenset(words("call phone"))  # "please call me on...", "phone me"
+_CALL_ME_IF_ME = frozenset(words("call phone dial ring buzz"))  # "please call me", "phone me"
 # "I'd like a person", "would like to talk to...": a wish in English
 _WOULD = frozenset(words("id would"))
 # English: "I spoke to a real person earlier", "I already talked to a manager": someone
@@ -450,9 +450,11 @@ SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "the
 ENGLISH_ZIPF = 3.0  # a Latin word this common is English, not Latin-typed Cyrillic
 KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
-SHORT_STAFF_MATCH = 0.85  # a short Cyrillic word is staff only this close ("хотел", "отдел")
+CYRILLIC_MATCH = 0.86  # a Cyrillic word is staff or a person only this close ("хотел", "отдел")
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
-_EXACTING = frozenset({"bot", "job", "handover", "schedule"})  # "right" is no "night"
+_EXACTING = frozenset(
+    {"bot", "job", "handover", "schedule", "want"}
+)  # "прошлый", "прошу"  # "right" is no "night"
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,6 +560,10 @@ def _not_a_person(message_words: Sequence[str], pos: int, language: bool) -> boo
     word = message_words[pos]
     if word in _ADVERBS:
         return True
+    if pos > 0 and message_words[pos - 1] in _FOR:
+        return True  # "штатив для оператора", "a discount for employees": for whom
+    if message_words[pos + 1 : pos + 2] in _LINE:
+        return True  # "the support line", "линия поддержки" is a phone line
     if word.startswith("ког") and pos > 0 and message_words[pos - 1] in ("у", "в"):
         return True
     if word == "person":
@@ -591,18 +597,46 @@ def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -
     courier call me before delivery?"."""
     if message_words[pos] not in _CALL_ME_IF_ME or following[:1] != ["me"]:
         return False
-    return pos == 0 or message_words[pos - 1] in _CALLERS
+    # "could your store phone me", but not "will the courier call me", "does he call me"
+    return (
+        pos == 0
+        or message_words[pos - 1] in _CALLERS
+        or _AUXILIARIES.isdisjoint(message_words[max(0, pos - 4) : pos])
+    )
 
 
+# "пусть оператор ответит", "хай відповість людина": someone of ours answering, as typed
+# (a stem would take "ваша поддержка грубо ответила" too); not when the message asks
+# when ("Підтримка вночі відповідає?" is about the hours)
+_ANSWER = frozenset(words("ответьте ответит ответь відповість відповідайте"))
+_YOU = frozenset(words("ты ти вы ви"))
 _CALLERS = frozenset(words("please pls plz can could you someone somebody anyone pl"))
+_AUXILIARIES = frozenset(words("will would does do did wont doesnt dont should shall"))
+
+
+def _english_frequency(word: str) -> float:
+    """How common ``word`` (folded: doubled letters collapsed) is in English, as it was
+    probably typed: "colect" is "collect", "conect" "connect"."""
+    found = commonness.zipf(word, "en")
+    if found or len(word) > MAX_UNDOUBLE:
+        return found
+    return max(
+        (commonness.zipf(word[: i + 1] + word[i:], "en") for i in range(1, len(word))),
+        default=0.0,
+    )
+
+
+MAX_UNDOUBLE = 12
 
 
 def _from_us(message_words: Sequence[str], pos: int) -> bool:
     """ "someone from your team", "a colleague at the store", "somebody of your staff":
     a person of ours (English)."""
-    if message_words[pos] not in _SOMEONE or pos + 1 >= len(message_words):
+    if pos + 1 >= len(message_words):
         return False
-    if message_words[pos + 1] not in _FROM:
+    if message_words[pos] in _SOMEONE_CYRILLIC:  # "кого-то из сервисного центра"
+        return message_words[pos + 1] in _FROM_CYRILLIC
+    if message_words[pos] not in _SOMEONE or message_words[pos + 1] not in _FROM:
         return False
     after = [w for w in message_words[pos + 2 : pos + 4] if w not in _OUR]
     return bool(after) and after[0] in _OURS
@@ -612,6 +646,8 @@ _ASKING = ("staff", "person", "reach", "want", "please", "me", "callme", "handov
 _WHY = frozenset(words("зачем почему навіщо чому why"))
 _SOMEONE = frozenset(words("someone somebody anyone anybody person human member colleague"))
 _FROM = frozenset(words("from at of"))
+_SOMEONE_CYRILLIC = frozenset(words("кого-то кого-нибудь кто-то когось кого-небудь хтось"))
+_FROM_CYRILLIC = frozenset(words("из от с со із зі з від"))
 _OUR = frozenset(words("your the this our yours"))
 _OURS = frozenset(
     words("team company staff store shop support returns accounts billing sales side")
@@ -660,7 +696,15 @@ def _may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    {"like", "who", "word", "over"} | _CALL_ME | _CALL_ME_IF_ME | _SPOKE | _SOMEONE | _WHOM
+    {"like", "who", "word", "over"}
+    | _ANSWER
+    | _YOU
+    | _CALL_ME
+    | _CALL_ME_IF_ME
+    | _SPOKE
+    | _SOMEONE
+    | _SOMEONE_CYRILLIC
+    | _WHOM
 )
 _SMALL_WORDS = frozenset(words("a an the my your our of one to with"))
 _MONEY = frozenset(words("bank wire money"))
@@ -668,6 +712,8 @@ _PLEASE = frozenset(words(HANDOFF_CONCEPTS["please"]["en"]))
 _THANKS = frozenset(words("спасибо благодарность дякую подяку thanks thank"))
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
 _ADVERBS = frozenset(words("really actually"))
+_FOR = frozenset(words("для for"))
+_LINE = [[w] for w in words("line линия лінія")]
 
 
 class HandoffConcepts:
@@ -707,6 +753,8 @@ class HandoffConcepts:
                 continue  # most words: nothing below applies to them
             following = list(message_words[pos + 1 : pos + 3])
             if _not_a_person(message_words, pos, language):
+                if any(concept in ("staff", "person") for concept, _ in named):
+                    _mark(found, "aside", pos, 1.0)  # "штатив для оператора"
                 continue
             for concept, sim in named:
                 _mark(found, concept, pos, sim)
@@ -716,10 +764,21 @@ class HandoffConcepts:
                 _mark(found, "want", pos, 1.0)  # "I'd like a person"
             if word in _SPOKE:
                 _mark(found, "spoke", pos, 1.0)
+            if word in _ANSWER:
+                _mark(found, "answer", pos, 1.0)  # "пусть оператор ответит"
+            if word in _YOU:
+                _mark(found, "you", pos, 1.0)  # "ты настоящий человек?"
             if _from_us(message_words, pos):
                 _mark(found, "staff", pos, 1.0)  # "somebody from your team", "someone at the store"
-            if (word == "who" and tuple(message_words[pos + 1 : pos + 3]) in _WHO_CAN_I) or (
-                word in _WHOM and message_words[pos + 1 : pos + 2] in _CAN
+            if (
+                (
+                    word == "who"
+                    and (
+                        tuple(message_words[pos + 1 : pos + 3]) in _WHO_CAN_I
+                        or not _MODALS.isdisjoint(message_words[pos + 2 : pos + 4])  # who in X can
+                    )
+                )
+                or (word in _WHOM and message_words[pos + 1 : pos + 2] in _CAN)
             ):
                 _mark(found, "whom", pos, 1.0)  # "who can I speak to?"
             if word == "word" and tuple(message_words[max(0, pos - 2) : pos]) == ("have", "a"):
@@ -747,7 +806,7 @@ class HandoffConcepts:
         readings = [stem(word)]
         native = readings[0] if word.isascii() else None
         # a common English word is no typo of another ("speaker" is not "speak")
-        frequency = commonness.zipf(word, "en") if native is not None else 0.0
+        frequency = _english_frequency(word) if native is not None else 0.0
         known = frequency >= KNOWN_ENGLISH_ZIPF
         # an English word is no Latin-typed Cyrillic ("talk" is no "талк"), unless short
         # ("net", "est" are "нет", "есть" too)
@@ -766,13 +825,9 @@ class HandoffConcepts:
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
                         continue
-                    if (
-                        concept == "staff"
-                        and sim < SHORT_STAFF_MATCH
-                        and len(reading) <= SHORT_WORD
-                        and native is None
-                    ):
-                        continue  # "хотел" is no "отдел" (but "agant" is an agent)
+                    if concept in ("staff", "person") and sim < CYRILLIC_MATCH and native is None:
+                        continue  # "хотел" is no "отдел", "продаваться" no "продавца",
+                        # "якого" no "кого-то" (but "agant" is an agent)
                     if concept == "avail" and sim < 1.0 and len(reading) <= SHORT_WORD:
                         continue  # "these" is no "there", "free" no "fre"
                     found[concept] = max(found.get(concept, 0.0), sim)
@@ -782,6 +837,8 @@ class HandoffConcepts:
             for concept in self._by_sound.get(sounds_like(readings[-1]), ()):
                 if concept != "bot":  # "работы" sounds like "робот"
                     found[concept] = max(found.get(concept, 0.0), SOUND_MATCH)
+        if 1.0 in found.values():  # a word named exactly is no typo of another concept
+            found = {c: sim for c, sim in found.items() if sim >= 1.0}  # "пожалуйста"
         if len(self._cache) >= MATCH_CACHE_SIZE:
             self._cache.clear()
         out = self._cache[word] = tuple(found.items())
@@ -809,6 +866,8 @@ class HandoffConcepts:
         managers speak Spanish?") or about a mobile tariff."""
         found = self.find(message_words)
         vetoed = bool(found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of))
+        # someone named only aside ("штатив для оператора"): no phrase asks for them
+        vetoed |= "aside" in found and not found.keys() & {"staff", "person", "live"}
         score, declined = self._assess(found, message_words, english, sentence_of, clause_of)
         if english and not vetoed:  # "do your human agents read these chats later?"
             # (but "Are you a real person? If not, please get me one")
@@ -873,7 +932,9 @@ class HandoffConcepts:
         declined = _take_back(found, message_words, clause)
         if refused:
             return refused, declined
-        if not found.keys() & {"staff", "person", "live", "callme", "handover", "whom"}:
+        if not found.keys() & {"staff", "person", "live", "callme", "handover", "whom"} and not (
+            {"reach", "me"} <= found.keys()  # "свяжитесь со мной"
+        ):
             return 0.0, declined
         in_sentence: dict[str, set[int]] = {
             concept: {sentence[pos] for pos, _ in at} for concept, at in found.items()
@@ -882,6 +943,13 @@ class HandoffConcepts:
         # "перезвоните пожалуйста", "передзвоніть мені": a call asked for, little else
         if any(clause_size[clause[pos]] <= SHORT_REQUEST for pos, _ in found.get("callme", ())):
             return 100.0 * best("callme"), declined
+        # "эскалируйте обращение", "з'єднайте": handing over, little else (not English:
+        # "connect bluetooth")
+        if not english and any(
+            clause_size[clause[pos]] <= SHORT_REQUEST and not message_words[pos].isascii()
+            for pos, _ in found.get("handover", ())
+        ):
+            return 100.0 * best("handover"), declined
         asked_who = _who_answers(found, sentence)
         if english:
             asked_who |= _asks_about(found, message_words, sentence)
@@ -901,6 +969,7 @@ class HandoffConcepts:
             for pos in range(n)
             if message_words[pos] in _WHY and (pos == 0 or sentence[pos - 1] != sentence[pos])
         }
+        mes = [pos for pos, _ in found.get("me", ())]
         jobs = {sentence[pos] for pos, _ in found.get("job", ())}  # not "...5 working days."
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
@@ -913,7 +982,7 @@ class HandoffConcepts:
                 if verb in ("want", "avail") and sentence[pos] in jobs:
                     continue  # "хочу работать у вас менеджером", "есть вакансии?"
                 for verb_pos, verb_sim in found.get(verb, ()):
-                    close = "live" in (who, verb) or who == "callme"
+                    close = "live" in (who, verb) or who in ("callme", "reach")
                     window = LIVE_WINDOW if close else PAIR_WINDOW
                     if abs(at[pos] - at[verb_pos]) > window:
                         continue
@@ -921,6 +990,18 @@ class HandoffConcepts:
                         continue  # but "F this bot. human. now."
                     if verb == "bot" and sentence[pos] in why:
                         continue  # a complaint, not a request
+                    if (
+                        who == "reach"
+                        and verb == "me"
+                        and (
+                            verb_pos < pos
+                            or (
+                                message_words[pos].isascii()
+                                and not message_words[pos].startswith("contact")
+                            )
+                        )
+                    ):
+                        continue  # "свяжитесь со мной", "contact me"; not "give me a recipe"
                     if (
                         verb == "check"
                         and (
@@ -956,8 +1037,8 @@ class HandoffConcepts:
                         continue  # "я с ботом или с человеком?", "what number do I call?"
                     if (
                         verb in _CHANNEL_VERBS
-                        and who != "callme"  # "phone me", "ring me ... over the phone"
-                        and "me" not in message_words[verb_pos + 1 : verb_pos + 4]
+                        and who not in ("callme", "reach")  # "phone me", "свяжитесь со мной"
+                        and not any(0 < m - verb_pos <= 3 for m in mes)
                         and any(
                             sentence[c] == here and abs(c - verb_pos) <= CHANNEL_WINDOW
                             for c in channels
@@ -1062,16 +1143,22 @@ def _alone(
 
 # words that may stand beside someone of ours in a bare call ("customer service", "a
 # real human", "someone from returns please"), and prefixes of such words ("custmer")
-_BESIDE = frozenset(words("a an the being")) | _FROM | _OUR | _OURS
+_BESIDE = frozenset(words("a an the being")) | _FROM | _OUR | _OURS | _FROM_CYRILLIC
 _BESIDE_PREFIXES = ("cust", "клиент", "служб")
 _PERSON_NOUNS = frozenset(stem(w) for w in words("human person человек людина"))
 
 
 def _who_answers(found: Mapping[str, list[tuple[int, float]]], sentence: Sequence[int]) -> set[int]:
     """Sentences that ask whether a bot or a person answers: an "or" between a bot word
-    and a person ("я с ботом или с человеком?", "are you real people or AI?")."""
+    and a person ("я с ботом или с человеком?", "are you real people or AI?"), or "you"
+    right before a person ("ты настоящий человек?", "ти справжня людина?")."""
     out = set()
     people = found.get("person", []) + found.get("live", []) + found.get("staff", [])
+    for you, _ in found.get("you", ()):
+        if any(
+            0 < pos - you <= LIVE_WINDOW and sentence[pos] == sentence[you] for pos, _ in people
+        ):
+            out.add(sentence[you])
     present = {sentence[pos] for pos, _ in found.get("avail", ())}  # "тут люди есть или..."
     for or_pos, _ in found.get("or", ()):
         for bot_pos, _ in found.get("bot", ()):
