@@ -390,7 +390,6 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("i want a callback", True),
         ("easier over the phone tbh, can somebody dial me?", True),
         ("Could your store phone me tomorrow between 10 and 12?", True),
-        ("Will the courier call me before delivery?", False),
         ("Who in billing can look at a double charge on my card?", True),
         ("Please have the person in charge of deliveries reach out to me.", True),
         ("can u ping a staff member to jump in", True),
