@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 # Calibrated on the dev split of tests/faq_eval (bench/faq_eval.py).
 FLOOR = 0.5
 MIDPOINT_ZIPF = 6.0
 _LANGUAGES = frozenset({"ru", "uk", "en"})  # wordfreq has lists for all three
 _CACHE_SIZE = 65_536
+_DIGIT = re.compile(r"\d")
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -51,7 +53,7 @@ def zipf(word: str, lang: str) -> float:
     there is no list for ``lang``."""
     if lang not in _LANGUAGES:
         return 0.0
-    if any(c.isdigit() for c in word):  # wordfreq estimates numbers by their shape
+    if _DIGIT.search(word):  # wordfreq estimates numbers by their shape
         from wordfreq import zipf_frequency
 
         return float(zipf_frequency(word, lang, wordlist="small"))
