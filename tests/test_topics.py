@@ -84,6 +84,9 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("майнкрафт", "как скачать майнкрафт бесплатно", "ru", OWNED),
         ("сільпо", "як скасувати замовлення в сільпо доставці", "uk", OWNED),
         ("укрпошти", "як відстежити посилку укрпошти за трек-номером", "uk", OWNED),
+        # ...and goods and services of other trades (elsewhere._GOODS)
+        ("дрова", "дрова з доставкою у село почім зараз", "uk", OWNED),
+        ("гречку", "скільки варити гречку", "uk", OWNED),
         # ...but not the everyday words a name's stem begins ("стим", "sixt")
         ("стимул", "нужен стимул купить ноутбук", "ru", TOPIC),
         ("sixty", "sixty dollars for shipping?", "en", TOPIC),
