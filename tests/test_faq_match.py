@@ -590,6 +590,19 @@ def test_latin_typed_ukrainian_gets_the_ukrainian_entry() -> None:
     assert topics.translit_votes(["mesyatsev", "na"]) == {"ru": 1, "uk": 0}
 
 
+def test_cyrillic_without_telltale_letters_is_told_by_its_words() -> None:
+    """ "можна взяти" has no і/ї/є/ґ, but only Ukrainian knows "можна" and "взяти"."""
+    index = FaqIndex.build(
+        [
+            entry("ru-credit", "Можно купить в кредит?"),
+            entry("uk-credit", "Чи можна купити в кредит?", locale="uk"),
+        ]
+    )
+    decision = index.match("PS5 можна взяти в кредит?", "ru")
+    assert not isinstance(decision, Answer) or decision.entry.id == "uk-credit"
+    assert topics.cyrillic_votes(["можна", "взяти", "кредит"]) == {"ru": 0, "uk": 2}
+
+
 def test_english_words_folded_short_are_still_english() -> None:
     """ "need" and "pass" fold to "ned" and "pas": still English, as typed, so "pass" is
     not read as the Russian slang for a password ("пас")."""

@@ -730,9 +730,10 @@ class FaqIndex:
                 owners = [loc for loc, idf in self._idf.items() if tid in idf]
                 if sim == 1.0 and len(owners) == 1 and owners[0] in votes:
                     votes[owners[0]] += 1
-        if query.script == "translit":  # and the words Russian or Ukrainian alone knows
-            for loc, count in topics.translit_votes(text.words(question)).items():
-                votes[loc] += count
+        # and the words Russian or Ukrainian alone knows
+        read = topics.translit_votes if query.script == "translit" else topics.cyrillic_votes
+        for loc, count in read(text.words(question)).items():
+            votes[loc] += count
         cyrillic = sorted(("ru", "uk"), key=lambda loc: (votes[loc], loc == hint), reverse=True)
         if votes[cyrillic[0]] > votes[cyrillic[1]]:
             return cyrillic[0]

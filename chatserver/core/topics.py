@@ -329,14 +329,24 @@ def translit_votes(latin_words: Iterable[str]) -> dict[str, int]:
     """For Latin-typed Cyrillic: how many of the words only Russian ("ru") or only
     Ukrainian ("uk") knows, read as transliterated ("misiatsiv" is "місяців",
     "yakshcho" is "якщо"; "garantiia" is a word of both)."""
+    readings = ((russian, text.translit_uk(russian)) for russian in map(text.translit, latin_words))
+    return _votes(readings)
+
+
+def cyrillic_votes(words: Iterable[str]) -> dict[str, int]:
+    """For Cyrillic without the letters that tell ("можна взяти ноут в кредит?"): how
+    many of the words only Russian or only Ukrainian knows ("можна", "взяти")."""
+    return _votes((word, word) for word in words if not word.isascii())
+
+
+def _votes(readings: Iterable[tuple[str, str]]) -> dict[str, int]:
     ru, uk = _analyzers()
     votes = {"ru": 0, "uk": 0}
-    for word in latin_words:
-        russian = text.translit(word)
+    for russian, ukrainian in readings:
         if len(russian) < 3:
             continue
         in_ru = ru.word_is_known(russian)
-        in_uk = uk.word_is_known(text.translit_uk(russian))
+        in_uk = uk.word_is_known(ukrainian)
         if in_ru != in_uk:
             votes["ru" if in_ru else "uk"] += 1
     return votes
