@@ -79,6 +79,7 @@ ONE_WORD_RECALL = 0.9  # a one-term question is answered only if it is a whole p
 # A Latin question is read as transliterated Russian/Ukrainian when that reading finds
 # clearly more of its words in the FAQ than the English one does.
 TRANSLIT_GAIN = 1
+LANGUAGE_VOTES = 2  # Cyrillic words only one dictionary knows that tell ru from uk
 # A Latin message is plain English (no transliterated reading) when two thirds of its
 # unknown words of ENGLISH_WORD_LEN+ letters are at least this common in English.
 ENGLISH_WORD_LEN = 4
@@ -730,10 +731,14 @@ class FaqIndex:
                 owners = [loc for loc, idf in self._idf.items() if tid in idf]
                 if sim == 1.0 and len(owners) == 1 and owners[0] in votes:
                     votes[owners[0]] += 1
-        # and the words Russian or Ukrainian alone knows
+        # and the words Russian or Ukrainian alone knows; in Cyrillic only when they
+        # clearly tell (the dictionaries do not know every word: "промокод" is only in
+        # the Ukrainian one)
         read = topics.translit_votes if query.script == "translit" else topics.cyrillic_votes
-        for loc, count in read(text.words(question)).items():
-            votes[loc] += count
+        told = read(text.words(question))
+        if query.script == "translit" or abs(told["ru"] - told["uk"]) >= LANGUAGE_VOTES:
+            for loc, count in told.items():
+                votes[loc] += count
         cyrillic = sorted(("ru", "uk"), key=lambda loc: (votes[loc], loc == hint), reverse=True)
         if votes[cyrillic[0]] > votes[cyrillic[1]]:
             return cyrillic[0]
