@@ -340,16 +340,24 @@ def cyrillic_votes(words: Iterable[str]) -> dict[str, int]:
 
 
 def _votes(readings: Iterable[tuple[str, str]]) -> dict[str, int]:
-    ru, uk = _analyzers()
     votes = {"ru": 0, "uk": 0}
     for russian, ukrainian in readings:
-        if len(russian) < 3:
-            continue
-        in_ru = ru.word_is_known(russian)
-        in_uk = uk.word_is_known(ukrainian)
-        if in_ru != in_uk:
-            votes["ru" if in_ru else "uk"] += 1
+        language = _only_in(russian, ukrainian)
+        if language is not None:
+            votes[language] += 1
     return votes
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _only_in(russian: str, ukrainian: str) -> str | None:
+    """ "ru" or "uk" when only that dictionary knows the word (read so in each)."""
+    if len(russian) < 3:
+        return None
+    ru, uk = _analyzers()
+    in_ru = ru.word_is_known(russian)
+    if in_ru == uk.word_is_known(ukrainian):
+        return None
+    return "ru" if in_ru else "uk"
 
 
 @functools.cache
