@@ -398,6 +398,13 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("Is the support line free to call from abroad?", False),
         ("Can someone else collect my order? My husband will pick it up.", False),
         ("give me a recipe for pancakes", False),
+        # someone named in the sentence before; "assist me"; "passed" typed in full
+        ("Who's in charge? I want to talk to them", True),
+        ("who's the boss here? I want them on this chat.", True),
+        ("Who's in charge of deliveries? They were late again.", False),
+        ("I would appreciate it if a member of your team could assist me personally.", True),
+        ("Any chance of being passed to the installation team coordinator?", True),
+        ("an agent already called me back, all good now", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:
@@ -448,6 +455,9 @@ def test_handoff_in_english(message: str, handoff: bool) -> None:
         ("Чи є знижки для працівників бюджетних установ?", False),
         ("В прошлый раз ваша поддержка грубо ответила, неприятно.", False),
         ("Ты настоящий человек или программа?", False),
+        ("Кто у вас отвечает за оплату? Пусть подключится, с карты списали дважды.", True),
+        ("Хто у вас відповідає за оплату? Нехай підключиться.", True),
+        ("Кто у вас отвечает за доставку?", False),
         ("Ти справжня людина?", False),
         ("Как узнать, когда модель снова будет продаваться?", False),
         ("Здравствуйте! Подскажите пожалуйста, у меня ребёнок идёт в первый класс", False),

@@ -286,7 +286,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "помогите помочь",
         "uk": "доступний доступна доступні вільний вільна вільні онлайн звязку є "
         "допоможіть допомогти",
-        "en": "available around online free there help",
+        "en": "available around online free there help assist",
     },
     "job": {
         "ru": "работать работа вакансия вакансии стать устроиться резюме",
@@ -403,7 +403,7 @@ LIVE_WINDOW = 2  # "живой оператор", "a real person": the word righ
 _NEGATED = frozenset({"want", "reach", "callback", "callme", "answer", "avail", "handover"})
 NEGATION_WINDOW = 3
 _SCOPED_NEGATIONS = frozenset(
-    words("не not dont doesnt never обещал обещала обіцяв обіцяла promised")
+    words("не not dont doesnt never обещал обещала обіцяв обіцяла promised already")
 )
 _WITHOUT = frozenset(words("без without no"))  # "без менеджера плиз", "no human needed"
 # "перезвоните мне", "передзвоніть мені", "give me a ring": a call asked for oneself. The
@@ -614,16 +614,31 @@ _CALLERS = frozenset(words("please pls plz can could you someone somebody anyone
 _AUXILIARIES = frozenset(words("will would does do did wont doesnt dont should shall"))
 
 
-def _english_frequency(word: str) -> float:
-    """How common ``word`` (folded: doubled letters collapsed) is in English, as it was
-    probably typed: "colect" is "collect", "conect" "connect"."""
+def _in_charge(message_words: Sequence[str], pos: int) -> bool:
+    """ "the person in charge", "who is responsible", "кто у вас отвечает за оплату",
+    "хто відповідає за доставку": someone of ours in charge of something."""
+    word = message_words[pos]
+    if word == "charge":
+        return pos > 0 and message_words[pos - 1] == "in"
+    if word == "responsible":
+        return True
+    return word in _ANSWERS_FOR and message_words[pos + 1 : pos + 2] == ["за"]
+
+
+_ANSWERS_FOR = frozenset(words("отвечает отвечают відповідає відповідають"))
+# someone named in the sentence before: "Who's in charge? I want to talk to them",
+# "Кто отвечает за оплату? Пусть подключится"
+_THEM = frozenset(words("them him her пусть пускай нехай хай"))
+
+
+def _english_as_typed(word: str) -> tuple[float, str]:
+    """How common ``word`` (folded: doubled letters collapsed) is in English, and the
+    word as it was probably typed: "colect" is "collect", "pased" "passed"."""
     found = commonness.zipf(word, "en")
     if found or len(word) > MAX_UNDOUBLE:
-        return found
-    return max(
-        (commonness.zipf(word[: i + 1] + word[i:], "en") for i in range(1, len(word))),
-        default=0.0,
-    )
+        return found, word
+    doubled = [word[: i + 1] + word[i:] for i in range(1, len(word))]
+    return max(((commonness.zipf(w, "en"), w) for w in doubled), default=(0.0, word))
 
 
 MAX_UNDOUBLE = 12
@@ -696,7 +711,9 @@ def _may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    {"like", "who", "word", "over"}
+    {"like", "who", "word", "over", "charge", "responsible"}
+    | _ANSWERS_FOR
+    | _THEM
     | _ANSWER
     | _YOU
     | _CALL_ME
@@ -768,6 +785,10 @@ class HandoffConcepts:
                 _mark(found, "answer", pos, 1.0)  # "пусть оператор ответит"
             if word in _YOU:
                 _mark(found, "you", pos, 1.0)  # "ты настоящий человек?"
+            if _in_charge(message_words, pos):
+                _mark(found, "staff", pos, 1.0)  # "who's in charge?", "кто отвечает за оплату"
+            if word in _THEM:
+                _mark(found, "them", pos, 1.0)  # "I want to talk to them", "пусть подключится"
             if _from_us(message_words, pos):
                 _mark(found, "staff", pos, 1.0)  # "somebody from your team", "someone at the store"
             if (
@@ -806,7 +827,10 @@ class HandoffConcepts:
         readings = [stem(word)]
         native = readings[0] if word.isascii() else None
         # a common English word is no typo of another ("speaker" is not "speak")
-        frequency = _english_frequency(word) if native is not None else 0.0
+        frequency, typed = _english_as_typed(word) if native is not None else (0.0, word)
+        if typed != word:  # "passed" folds to "pased", whose stem is no "pass"
+            readings += words(stem(typed))
+        english = set(readings)  # the readings of an English word (not the Cyrillic ones)
         known = frequency >= KNOWN_ENGLISH_ZIPF
         # an English word is no Latin-typed Cyrillic ("talk" is no "талк"), unless short
         # ("net", "est" are "нет", "есть" too)
@@ -820,7 +844,7 @@ class HandoffConcepts:
             for tid, sim in self._vocab.matches(reading).items():
                 if sim < TERM_MATCH:
                     continue
-                if sim < 1.0 and reading is native and known:
+                if sim < 1.0 and native is not None and reading in english and known:
                     continue  # English word forms are the stemmer's: "speaker" is no "speak"
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
@@ -959,7 +983,7 @@ class HandoffConcepts:
             pos for pos, _ in found.get("channel", ()) if message_words[pos + 1 : pos + 2] != ["me"]
         ]
         asked_channel = {sentence[pos] for pos in channels} & in_sentence.get("question", set())
-        top = _alone(found, message_words, sentence, asked_who)
+        top = max(_alone(found, message_words, sentence, asked_who), _named_before(found, sentence))
         # how far apart words are: in English, not counting articles and the like ("put
         # me through to one of your advisors")
         at = list(range(n)) if not english else list(accumulate(
@@ -1107,6 +1131,22 @@ def _asks_about(
         if any(abs(pos - who) <= LIVE_WINDOW for who in people):
             out.discard(sentence[pos])
     return out
+
+
+def _named_before(found: Mapping[str, list[tuple[int, float]]], sentence: Sequence[int]) -> float:
+    """A wish or a verb of reaching for "them" or "let them", right after a sentence that
+    names someone of ours: "Who's in charge? I want to talk to them", "Кто у вас отвечает
+    за оплату? Пусть подключится"."""
+    staff_in = {sentence[pos] for pos, _ in found.get("staff", ())}
+    top = 0.0
+    for them, _ in found.get("them", ()):
+        if sentence[them] - 1 not in staff_in:
+            continue
+        for verb in ("want", "reach", "callback"):
+            for pos, sim in found.get(verb, ()):
+                if sentence[pos] == sentence[them] and abs(pos - them) <= PAIR_WINDOW:
+                    top = max(top, 100.0 * sim)
+    return top
 
 
 def _alone(
