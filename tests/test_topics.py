@@ -106,6 +106,8 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("example", "for example a laptop", "en", TOPIC),
         # whose: a topic right after "от"/"від"/"from" names another owner
         ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
+        ("wifi", "забыл пароль от домашнего wi-fi", "ru", OWNED),  # a word between
+        ("newsletter", "a code from your newsletter", "en", TOPIC),  # but not "your"
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
         ("ryanair", "how do i get a refund from ryanair", "en", OWNED),
         ("калининград", "посылка от калининград", "ru", PLACE),  # a place stays one

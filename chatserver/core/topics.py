@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import gettext
-import itertools
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -144,7 +143,7 @@ class Topics:
         """The topic weight of ``word`` (a content word of ``question``: folded, not
         stemmed) in a question in ``language`` (``text.detect_locale``)."""
         original = spelling(question).get(word, word)
-        owned = _preceding(question).get(word) in _OWNER_PREPOSITIONS
+        owned = word in _after_owner(question)
         key = (word, language, original, owned)
         found = self._seen.get(key)
         if found is None:
@@ -182,13 +181,25 @@ _NAMED = "\x00"  # spelling()'s mark before a capitalised word
 
 
 @functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
-def _preceding(question: str) -> dict[str, str]:
-    """Each word of ``question`` -> the word before its first occurrence."""
+def _after_owner(question: str) -> frozenset[str]:
+    """The words of ``question`` right after "от"/"від"/"from", or after a word that
+    describes them: whose thing it is ("пароль от госуслуг", "пароль от домашнего
+    wi-fi", "a refund from ryanair")."""
     found = text.words(question[:500])
-    out: dict[str, str] = {}
-    for before, word in itertools.pairwise(found):
-        out.setdefault(word, before)
-    return out
+    out: set[str] = set()
+    for i, word in enumerate(found[:-1]):
+        if word in _OWNER_PREPOSITIONS:
+            out.add(found[i + 1])
+            between = found[i + 1]
+            if i + 2 < len(found) and not (between in _NOT_OWNERS or between.startswith("ваш")):
+                out.add(found[i + 2])
+    return frozenset(out)
+
+
+# "from your newsletter", "від якої суми": the shop's own thing, or a question
+
+
+_NOT_OWNERS = frozenset(text.words("your yours our which what якої якого яких какой какого каких"))
 
 
 def typed(word: str, question: str) -> str:
