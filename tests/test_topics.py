@@ -87,6 +87,7 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         # ...and goods and services of other trades (elsewhere._GOODS)
         ("дрова", "дрова з доставкою у село почім зараз", "uk", OWNED),
         ("гречку", "скільки варити гречку", "uk", OWNED),
+        ("вакансии", "хочу работать у вас консультантом, есть вакансии?", "ru", OWNED),
         # ...but not the everyday words a name's stem begins ("стим", "sixt")
         ("стимул", "нужен стимул купить ноутбук", "ru", TOPIC),
         ("sixty", "sixty dollars for shipping?", "en", TOPIC),

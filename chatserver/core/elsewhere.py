@@ -239,6 +239,10 @@ _WORLD = """
     nfl nhl playoffs church churches mosque synagogue prayer priest religion movie
     movies concert concerts actor actress singer museum museums sitcom investment
     investments investing dividends dividend bonds broker forex 401k horoscope
+    вакансия вакансии вакансий вакансию стажировка стажировку вакансія вакансії вакансій
+    вакансію стажування hiring careers internship electricity электричество
+    электричества электроэнергия электроэнергию електроенергія електроенергію
+    електроенергії
 """
 
 
