@@ -4,7 +4,7 @@ Pure: entries come in (``chatserver.faq_files`` reads them), a decision value co
 (``Answer`` | ``Suggest`` | ``NoMatch`` | ``HandoffRequest``); the caller acts on it.
 
 How a question is scored against an entry (``text.py`` explains the normalization,
-``intents.py`` the handoff check that runs first):
+``intents.py`` and ``handoff_concepts.py`` the handoff check that runs first):
 
 * both are reduced to terms (stemmed content words); a query term meets an entry term
   with a similarity in 0..1 (1 same stem, ~0.75-0.95 a typo or another word form,
