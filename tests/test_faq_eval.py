@@ -50,11 +50,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # English nouns) at 0.675, 0.931, 0.835 and 6.0% (all: 0.671, 0.949, 0.856, 5.1%).
 # Session 10 added a ninth blind batch (320 new, 152 held out: the held-out split is now
 # 1,412); on it session 9's code stands at 0.684 top-1, 0.922 handoff, 0.843 quiet and
-# 5.9% wrong: handoff is lower on the batch's requests (83% on the whole batch).
+# 5.9% wrong: handoff is lower on the batch's requests (83% on the whole batch). The
+# twelfth round (requests for a person from a blind training batch, other companies'
+# names and other trades' goods, a question naming another company gets suggestions)
+# stands at 0.683 top-1, 0.961 handoff (English 0.944), 0.879 quiet and 4.9% wrong:
+# the wrong-answer and overall handoff targets are met.
 TOP1_FLOOR = 0.67
-HANDOFF_FLOOR = 0.92
-QUIET_FLOOR = 0.83
-WRONG_CEILING = 0.06  # the target, 0.05, is not met: 5.1% on "all", 6.0% held out
+HANDOFF_FLOOR = 0.96
+HANDOFF_LANGUAGE_FLOOR = 0.94  # the target is 0.95 in every language: English 0.944
+QUIET_FLOOR = 0.87
+WRONG_CEILING = 0.05  # the target
 
 
 def _load_eval() -> Any:
@@ -85,6 +90,13 @@ def test_wrong_answers_under_their_ceiling(report: dict[str, Any], split: str) -
 @pytest.mark.parametrize("split", ["test", "all"])
 def test_handoff_requests_recognised(report: dict[str, Any], split: str) -> None:
     assert report[split]["overall"]["handoff"] >= HANDOFF_FLOOR
+
+
+@pytest.mark.parametrize("language", ["ru", "uk", "en"])
+def test_handoff_requests_recognised_in_every_language(
+    report: dict[str, Any], language: str
+) -> None:
+    assert report["test"][language]["handoff"] >= HANDOFF_LANGUAGE_FLOOR
 
 
 @pytest.mark.parametrize("split", ["test", "all"])
