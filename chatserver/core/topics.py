@@ -152,10 +152,6 @@ class Topics:
             found = self._seen[key] = self._weight(word, language, original, owned)
         return found
 
-    def forget(self) -> None:
-        """Empty the per-word memo (benchmarks measure the first reading of a word)."""
-        self._seen.clear()
-
     def _weight(self, word: str, language: str | None, original: str, owned: bool) -> Weight:
         named = original.startswith(_NAMED)
         if named:
@@ -189,16 +185,14 @@ def _after_owner(question: str) -> frozenset[str]:
     out: set[str] = set()
     for i, word in enumerate(found[:-1]):
         if word in _OWNER_PREPOSITIONS:
-            out.add(found[i + 1])
             between = found[i + 1]
+            out.add(between)
             if i + 2 < len(found) and not (between in _NOT_OWNERS or between.startswith("ваш")):
                 out.add(found[i + 2])
     return frozenset(out)
 
 
 # "from your newsletter", "від якої суми": the shop's own thing, or a question
-
-
 _NOT_OWNERS = frozenset(text.words("your yours our which what якої якого яких какой какого каких"))
 
 
