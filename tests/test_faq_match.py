@@ -405,6 +405,25 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("I would appreciate it if a member of your team could assist me personally.", True),
         ("Any chance of being passed to the installation team coordinator?", True),
         ("an agent already called me back, all good now", False),
+        # more ways to ask (a blind English batch): patch through, loop in, a real one,
+        # a call arranged, a message back from staff, "gimme"
+        ("pls patch me through to the returns department", True),
+        ("i want a real one, not a bot", True),
+        ("my password dont work and i cant remember the real one", False),
+        ("I need someone who works there to check my order", True),
+        ("can I get a call about my washing machine installation?", True),
+        ("please do the needful and arrange callback", True),
+        ("Could an advisor message me back when one is free?", True),
+        ("can you email me the invoice", False),
+        ("Could you loop in someone from the repairs team?", True),
+        ("Gimme a person", True),
+        ("how do i reach you guys", False),
+        # a thing, not a person, after the verb; the doorbell calls; a delivery person
+        ("Can two people connect their Bluetooth headphones to one TV at once?", False),
+        ("can the doorbell call my phone when someone presses it?", False),
+        ("Can the doorbell let me speak to the delivery person from my phone?", False),
+        ("Which laptop is good for a call centre worker who's on Teams all day?", False),
+        ("Is Siri better than Google Assistant at understanding Indian accents?", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:

@@ -119,14 +119,14 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "продавця майстер майстра адміністрація адміністрації адміністрацією персонал персоналу",
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales team service salesperson "
-        "boss colleague colleagues advisor adviser department care member expert",
+        "boss colleague colleagues advisor adviser department care member expert executive",
     },
     "person": {
         "ru": "человек человека человеком люди людей людьми людям кто кто-нибудь кто-то "
         "кого-нибудь кем-нибудь кем-то кого-то кому-то кому-нибудь",
         "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь "
         "комусь кимось",
-        "en": "human person people someone somebody anyone anybody whoever",
+        "en": "human person people someone somebody anyone anybody whoever guy dude lady",
     },
     "live": {
         "ru": "живой живого живым живые живых реальный реального настоящий",
@@ -146,7 +146,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "перемкнути звяжеться звяжіться скарга скаргу поскаржитися кликніть",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
         "forward pass hand refer redirect switch bring invite complaint complain look touch find "
-        "ping",
+        "ping patch handle loop assign hook sort",
     },
     # "а менеджер может посмотреть мой заказ?", "can somebody from the team check the
     # payment": someone of ours to look into it
@@ -175,7 +175,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "звонок звонка",
         "uk": "передзвоніть передзвонити передзвонить зателефонуйте зателефонує "
         "подзвоніть подзвонить дзвінок дзвінка",
-        "en": "call callback",
+        "en": "call callback ring",
     },
     "want": {
         "ru": "хочу хотим нужен нужна нужно можно требуется прошу требую",
@@ -309,7 +309,9 @@ MODAL_REACH = 3  # "can someone from the team contact me": a modal this close be
 LIVE_WINDOW = 2  # "живой оператор", "a real person": the word right before the person
 # Verbs a negation before them in their clause takes back: "не нужен мне оператор",
 # "I don't want to talk to anyone, just tell me...". "не могу связаться" is a request.
-_NEGATED = frozenset({"want", "reach", "callback", "callme", "answer", "avail", "handover"})
+_NEGATED = frozenset(
+    {"want", "reach", "callback", "callme", "callasked", "answer", "avail", "handover"}
+)
 NEGATION_WINDOW = 3
 _SCOPED_NEGATIONS = frozenset(
     words("не not dont doesnt never обещал обещала обіцяв обіцяла promised already")
@@ -337,6 +339,8 @@ SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely
 MIN_SOUND_LEN = 3
 SHORT_WORD = 5  # a word this short is "avail" only as it is ("these" is no "there")
 ENGLISH_ZIPF = 3.0  # a Latin word this common is English, not Latin-typed Cyrillic
+SHORT_LATIN = 4  # ...but a short one may be Latin-typed Cyrillic too ("day ludynu")
+_SHORT_TRANSLIT = frozenset({"net", "ne", "est"})  # ...even in English: "нет", "не", "есть"
 KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 CYRILLIC_MATCH = 0.86  # a Cyrillic word is staff or a person only this close ("хотел", "отдел")
@@ -344,6 +348,11 @@ CYRILLIC_MATCH = 0.86  # a Cyrillic word is staff or a person only this close ("
 _EXACTING = frozenset(
     {"bot", "job", "handover", "schedule", "want"}
 )  # "прошлый", "прошу"  # "right" is no "night"
+
+
+def _latin_typed(word: str) -> bool:
+    """A longer Latin word that English does not know: Latin-typed Cyrillic, probably."""
+    return len(word) >= SHORT_LATIN and word.isascii() and english_as_typed(word)[0] == 0.0
 
 
 def sounds_like(term: str) -> str:
@@ -370,6 +379,8 @@ def _wants(message_words: Sequence[str], verb_pos: int, pos: int) -> bool:
 
 _FIRST_WISH = frozenset(words("want need wanna like"))
 _ASKING = ("staff", "person", "reach", "want", "please", "me", "callme", "handover")
+_THINGS_OF = [[w] for w in words("their his its")]
+_WHO_WORDS = frozenset(words("who that кто который хто який"))
 _WHY = frozenset(words("зачем почему навіщо чому why"))
 # someone of ours asked to look into it: "а менеджер может посмотреть", "пусть менеджер
 # проверит", "can somebody from the team check"; not "где оператор доставки посмотреть"
@@ -397,12 +408,18 @@ class HandoffConcepts:
         for term, named in owned.items():
             by_sound.setdefault(sounds_like(term), set()).update(named)
         self._by_sound = {term: frozenset(named) for term, named in by_sound.items()}
-        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._cache: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
 
-    def find(self, message_words: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
-        """Concept -> (position, similarity) of each folded word that names it."""
+    def find(
+        self, message_words: Sequence[str], english: bool = False
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Concept -> (position, similarity) of each folded word that names it; in an
+        ``english`` message a short English word is not read as Latin-typed Cyrillic
+        ("all day" is no "дай")."""
         found: dict[str, dict[int, float]] = {}
         languages = {pos for pos, word in enumerate(message_words) if is_language(word)}
+        # "day ludynu": a Latin word English does not know makes the short ones Cyrillic too
+        english = english and not any(map(_latin_typed, message_words))
         for pos, word in enumerate(message_words):
             if word in _SCOPED_NEGATIONS:
                 _mark(found, "not", pos, 1.0)
@@ -410,7 +427,7 @@ class HandoffConcepts:
             language = pos + 1 in languages or pos + 2 in languages
             if language:
                 _mark(found, "language", pos, 1.0)  # "do your managers speak Spanish?"
-            named = self._named_by(word)
+            named = self._named_by(word, english)
             if not named and not may_trigger(word):
                 continue  # most words: nothing below applies to them
             if not_a_person(message_words, pos, language):
@@ -428,10 +445,10 @@ class HandoffConcepts:
         self._cache.clear()
         self._vocab.forget()
 
-    def _named_by(self, word: str) -> tuple[tuple[str, float], ...]:
+    def _named_by(self, word: str, english: bool = False) -> tuple[tuple[str, float], ...]:
         """The concepts ``word`` (folded) names, with their similarity, as written, as
         Latin-typed Cyrillic and as heard; memoised per word."""
-        cached = self._cache.get(word)
+        cached = self._cache.get((word, english))
         if cached is not None:
             return cached
         found: dict[str, float] = {}
@@ -441,11 +458,12 @@ class HandoffConcepts:
         frequency, typed = english_as_typed(word) if native is not None else (0.0, word)
         if typed != word:  # "passed" folds to "pased", whose stem is no "pass"
             readings += words(stem(typed))
-        english = set(readings)  # the readings of an English word (not the Cyrillic ones)
+        as_english = set(readings)  # the readings of an English word (not the Cyrillic ones)
         known = frequency >= KNOWN_ENGLISH_ZIPF
         # an English word is no Latin-typed Cyrillic ("talk" is no "талк"), unless short
         # ("net", "est" are "нет", "есть" too)
-        latin = translit(word) if len(word) < 4 or frequency < ENGLISH_ZIPF else ""
+        short = len(word) < SHORT_LATIN if not english else word in _SHORT_TRANSLIT
+        latin = translit(word) if frequency < ENGLISH_ZIPF or short else ""
         if latin:  # "dayte operatora", "vyklychte": Latin-typed Russian or Ukrainian
             readings.append(stem(latin))
             ukrainian = translit_uk(latin)
@@ -455,7 +473,7 @@ class HandoffConcepts:
             for tid, sim in self._vocab.matches(reading).items():
                 if sim < TERM_MATCH:
                     continue
-                if sim < 1.0 and native is not None and reading in english and known:
+                if sim < 1.0 and native is not None and reading in as_english and known:
                     continue  # English word forms are the stemmer's: "speaker" is no "speak"
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
@@ -476,7 +494,7 @@ class HandoffConcepts:
             found = {c: sim for c, sim in found.items() if sim >= 1.0}  # "пожалуйста"
         if len(self._cache) >= MATCH_CACHE_SIZE:
             self._cache.clear()
-        out = self._cache[word] = tuple(found.items())
+        out = self._cache[word, english] = tuple(found.items())
         return out
 
     def _as_written(self, word: str, concept: str) -> bool:
@@ -499,7 +517,7 @@ class HandoffConcepts:
         оператор, просто скажи...", "no need for a human"), asks who answers ("am I
         chatting with a real person or AI?"), which language the staff speak ("do your
         managers speak Spanish?") or about a mobile tariff."""
-        found = self.find(message_words)
+        found = self.find(message_words, english)
         vetoed = bool(found.keys() & {"language", "telecom"} or _who_answers(found, sentence_of))
         # someone named only aside ("штатив для оператора"): no phrase asks for them
         vetoed |= "aside" in found and not found.keys() & {"staff", "person", "live"}
@@ -523,7 +541,8 @@ class HandoffConcepts:
         n = len(message_words)
         sentence = sentence_of if sentence_of is not None else [0] * n
         clause = clause_of if clause_of is not None else [0] * n
-        return self._assess(self.find(message_words), message_words, english, sentence, clause)[0]
+        found = self.find(message_words, english)
+        return self._assess(found, message_words, english, sentence, clause)[0]
 
     def _assess(
         self,
@@ -567,7 +586,15 @@ class HandoffConcepts:
         declined = _take_back(found, message_words, clause)
         if refused:
             return refused, declined
-        if not found.keys() & {"staff", "person", "live", "callme", "handover", "whom"} and not (
+        if not found.keys() & {
+            "staff",
+            "person",
+            "live",
+            "callme",
+            "callasked",
+            "handover",
+            "whom",
+        } and not (
             {"reach", "me"} <= found.keys()  # "свяжитесь со мной"
         ):
             return 0.0, declined
@@ -578,6 +605,8 @@ class HandoffConcepts:
         # "перезвоните пожалуйста", "передзвоніть мені": a call asked for, little else
         if any(clause_size[clause[pos]] <= SHORT_REQUEST for pos, _ in found.get("callme", ())):
             return 100.0 * best("callme"), declined
+        if found.get("callasked"):  # "can I get a call about...", "arrange callback"
+            return 100.0, declined
         # "эскалируйте обращение", "з'єднайте": handing over, little else (not English:
         # "connect bluetooth")
         if not english and any(
@@ -605,7 +634,12 @@ class HandoffConcepts:
             if message_words[pos] in _WHY and (pos == 0 or sentence[pos - 1] != sentence[pos])
         }
         mes = [pos for pos, _ in found.get("me", ())]
-        jobs = {sentence[pos] for pos, _ in found.get("job", ())}  # not "...5 working days."
+        callmes = {pos for c in ("callme", "callasked") for pos, _ in found.get(c, ())}
+        jobs = {  # not "...5 working days.", "someone who works there"
+            sentence[pos]
+            for pos, _ in found.get("job", ())
+            if pos == 0 or message_words[pos - 1] not in _WHO_WORDS
+        }
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
             pairs += [("staff", "callout"), ("person", "callout")]
@@ -625,6 +659,20 @@ class HandoffConcepts:
                         continue  # but "F this bot. human. now."
                     if verb == "bot" and sentence[pos] in why:
                         continue  # a complaint, not a request
+                    if (
+                        english
+                        and verb == "callback"
+                        and verb_pos < pos
+                        and verb_pos not in callmes  # "can I get a call from a manager"
+                        and not any(0 < m - verb_pos <= 2 for m in mes)
+                    ):
+                        continue  # "can the doorbell call my phone when someone presses it"
+                    if (
+                        english
+                        and verb == "reach"
+                        and message_words[verb_pos + 1 : verb_pos + 2] in _THINGS_OF
+                    ):
+                        continue  # "can two people connect their headphones"
                     if (
                         who == "reach"
                         and verb == "me"

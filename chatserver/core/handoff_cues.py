@@ -107,6 +107,17 @@ def word_cues(message_words: Sequence[str], pos: int) -> Iterator[str]:
         yield "callme"  # "пусть мне позвонят", "хай мені подзвонять"
     if _CLOCK.match(word):
         yield "schedule"  # "is chat support around at 2am?"
+    if (
+        word == "one"
+        and pos > 0
+        and message_words[pos - 1] in _LIVE
+        and not _ASK_FOR.isdisjoint(message_words[max(0, pos - 5) : pos])
+    ):
+        yield "person"  # "i want a real one, not a bot" (not "the real one" password)
+    if word in _WRITE_ME and following[:1] == ["me"]:
+        yield "write"  # "an advisor could email me", "message me back"
+    if word in _CALL_NOUNS and not _ARRANGE.isdisjoint(message_words[max(0, pos - 3) : pos]):
+        yield "callasked"  # "can I get a call", "please arrange callback"
 
 
 def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool:
@@ -125,7 +136,9 @@ def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool
     if word.startswith("ког") and pos > 0 and message_words[pos - 1] in ("у", "в"):
         return True
     if word == "person":
-        return pos > 0 and message_words[pos - 1] == "in"
+        return pos > 0 and message_words[pos - 1] in ("in", "delivery")  # "in person"
+    if word in _GUYS:
+        return pos > 0 and message_words[pos - 1] == "you"  # "you guys" are the shop
     if word in ("service", "care") or word.startswith("servis"):  # not "get it serviced"
         return pos == 0 or not message_words[pos - 1].startswith("cust")  # "custmer servise"
     if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:
@@ -159,6 +172,12 @@ def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -
 # when ("Підтримка вночі відповідає?" is about the hours)
 _ANSWER = frozenset(words("ответьте ответит ответь відповість відповідайте"))
 _YOU = frozenset(words("ты ти вы ви"))
+_GUYS = frozenset(words("guy guys dude dudes"))
+_LIVE = frozenset(words("real live actual"))
+_ASK_FOR = frozenset(words("want need get give talk speak like"))
+_WRITE_ME = frozenset(words("email message"))
+_CALL_NOUNS = frozenset(words("call callback"))
+_ARRANGE = frozenset(words("get arrange request book schedule"))
 _CALLERS = frozenset(words("please pls plz can could you someone somebody anyone pl"))
 _AUXILIARIES = frozenset(words("will would does do did wont doesnt dont should shall"))
 
@@ -253,7 +272,7 @@ def may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    {"like", "who", "word", "over", "charge", "responsible"}
+    frozenset(words("like who word over charge responsible one email message"))
     | _ANSWERS_FOR
     | _THEM
     | _ANSWER

@@ -148,6 +148,7 @@ _ALIASES = {
     "sum1": "someone",
     "some1": "someone",
     "tlk": "talk",
+    "gimme": "give",
     "ppl": "people",
     "cs": "support",
     "ur": "your",
@@ -348,7 +349,16 @@ def _strip_cyrillic(word: str) -> str:
 
 # English words Snowball joins to another that they do not mean: "my personal data" is
 # not "a person"
-_EN_STEMS = {"personal": "personal", "personally": "personal"}
+_EN_STEMS = {
+    "personal": "personal",
+    "personally": "personal",
+    # "Google Assistant" is no "assist"; words are folded first ("asistant"), and a
+    # Latin word is also stemmed as typed
+    "asistant": "asistant",
+    "asistants": "asistant",
+    "assistant": "asistant",
+    "assistants": "asistant",
+}
 
 
 @functools.lru_cache(maxsize=65_536)
