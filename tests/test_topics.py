@@ -109,6 +109,10 @@ def weight(word: str, question: str, language: str | None = "ru", **kw: object) 
         ("wifi", "забыл пароль от wi-fi дома", "ru", OWNED),
         ("wifi", "забыл пароль от домашнего wi-fi", "ru", OWNED),  # a word between
         ("newsletter", "a code from your newsletter", "en", TOPIC),  # but not "your"
+        # a capitalised service before an account word, or after "from"
+        ("steam", "forgot my Steam password and can't access the email", "en", OWNED),
+        ("jetstar", "how do i get a refund from Jetstar", "en", OWNED),
+        ("john", "I ordered it for John last week", "en", NAME),  # a name stays one
         ("госуслуг", "восстановить пароль от госуслуг", "ru", OWNED),
         ("ryanair", "how do i get a refund from ryanair", "en", OWNED),
         ("калининград", "посылка от калининград", "ru", PLACE),  # a place stays one

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import itertools
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -144,6 +145,8 @@ class Topics:
         stemmed) in a question in ``language`` (``text.detect_locale``)."""
         original = spelling(question).get(word, word)
         owned = word in _after_owner(question)
+        if not owned and language == "en" and original.startswith(_NAMED):
+            owned = word in _before_account(question)  # "my Steam password"
         key = (word, language, original, owned)
         found = self._seen.get(key)
         if found is None:
@@ -166,6 +169,8 @@ class Topics:
         if word in self.elsewhere:
             return OWNED  # "заказ на вайлдберриз": another company's order
         kind = _word_weight(word, original, language == "uk", language == "en")
+        if named and owned and not kind.place:
+            return OWNED  # "my Steam password", "a refund from Delta": a service, not a person
         if named and not kind.place:
             return NAME
         if kind is TOPIC and owned:
@@ -190,6 +195,18 @@ def _after_owner(question: str) -> frozenset[str]:
             if i + 2 < len(found) and not (between in _NOT_OWNERS or between.startswith("ваш")):
                 out.add(found[i + 2])
     return frozenset(out)
+
+
+@functools.lru_cache(maxsize=64)  # the question being matched (asked per unknown word)
+def _before_account(question: str) -> frozenset[str]:
+    """English words right before a word for someone's account with a service ("my Steam
+    password", "a Starbucks gift card", "my Chase card"): with a capital letter, whose
+    account it is."""
+    found = text.words(question[:500])
+    return frozenset(a for a, b in itertools.pairwise(found) if b in _ACCOUNTS)
+
+
+_ACCOUNTS = frozenset(text.words("password account order refund card gift subscription ticket app"))
 
 
 # "from your newsletter", "від якої суми": the shop's own thing, or a question
