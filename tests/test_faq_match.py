@@ -424,6 +424,18 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("Can the doorbell let me speak to the delivery person from my phone?", False),
         ("Which laptop is good for a call centre worker who's on Teams all day?", False),
         ("Is Siri better than Google Assistant at understanding Indian accents?", False),
+        # a third blind batch: staff on duty, superiors, technicians, the head of a team
+        ("Any humans working today?", True),
+        ("how many people work in your support team", False),
+        ("This needs a person.", True),
+        ("I'll only deal with staff on this.", True),
+        ("Let me speak to your superior.", True),
+        ("Can I speak to the guy who sold me this laptop on Saturday? He promised a mouse.", True),
+        ("Could you please forward my chat to the head of customer relations?", True),
+        ("Is someone from the repair centre able to talk me through the quote?", True),
+        ("I'd appreciate it if a human could review this rather than an algorithm.", True),
+        ("Do these earbuds have a mode that lets you hear people around you?", False),
+        ("I'd rather not talk to anyone, can you just email me the invoice", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:

@@ -119,14 +119,16 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "продавця майстер майстра адміністрація адміністрації адміністрацією персонал персоналу",
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales team service salesperson "
-        "boss colleague colleagues advisor adviser department care member expert executive",
+        "boss colleague colleagues advisor adviser department care member expert executive "
+        "superior senior technician engineer worker workers",
     },
     "person": {
         "ru": "человек человека человеком люди людей людьми людям кто кто-нибудь кто-то "
         "кого-нибудь кем-нибудь кем-то кого-то кому-то кому-нибудь",
         "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь "
         "комусь кимось",
-        "en": "human person people someone somebody anyone anybody whoever guy dude lady",
+        "en": "human person people someone somebody anyone anybody whoever guy dude lady "
+        "lass lad lads",
     },
     "live": {
         "ru": "живой живого живым живые живых реальный реального настоящий",
@@ -146,14 +148,14 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "перемкнути звяжеться звяжіться скарга скаргу поскаржитися кликніть",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
         "forward pass hand refer redirect switch bring invite complaint complain look touch find "
-        "ping patch handle loop assign hook sort",
+        "ping patch handle loop assign hook sort deal explain natter conversation fetch",
     },
     # "а менеджер может посмотреть мой заказ?", "can somebody from the team check the
     # payment": someone of ours to look into it
     "check": {
         "ru": "посмотреть посмотрите глянуть гляньте проверить проверьте разобраться",
         "uk": "подивитися подивіться глянути гляньте перевірити перевірте розібратися",
-        "en": "check review investigate",
+        "en": "check review investigate peek",
     },
     # "написать менеджеру", "write to an agent": writing to someone of ours ("хто написав
     # кобзаря" asks about a writer)
@@ -286,6 +288,7 @@ _CONCEPT_RULES = (
     ("staff", "write"),  # "де тут кнопка, щоб написати співробітнику"
     ("whom", "reach"),  # "who can I speak to about a complaint?"
     ("staff", "check"),  # "а менеджер может посмотреть мой заказ?"
+    ("person", "check"),  # "I'd appreciate it if a human could review this"
 )
 # Pairs that make a request only in a clause of a few words: "можно человека?",
 # "оператора мне пожалуйста, сама не разберусь".
@@ -345,9 +348,8 @@ KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as 
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 CYRILLIC_MATCH = 0.86  # a Cyrillic word is staff or a person only this close ("хотел", "отдел")
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
-_EXACTING = frozenset(
-    {"bot", "job", "handover", "schedule", "want"}
-)  # "прошлый", "прошу"  # "right" is no "night"
+# "right" is no "night", "прошлый" no "прошу", "написав" no "написати"
+_EXACTING = frozenset({"bot", "job", "handover", "schedule", "want", "write"})
 
 
 def _latin_typed(word: str) -> bool:
@@ -377,7 +379,7 @@ def _wants(message_words: Sequence[str], verb_pos: int, pos: int) -> bool:
     return 0 < pos - verb_pos <= LIVE_WINDOW and message_words[verb_pos] in _FIRST_WISH
 
 
-_FIRST_WISH = frozenset(words("want need wanna like"))
+_FIRST_WISH = frozenset(words("want wants need needs wanna like"))
 _ASKING = ("staff", "person", "reach", "want", "please", "me", "callme", "handover")
 _THINGS_OF = [[w] for w in words("their his its")]
 _WHO_WORDS = frozenset(words("who that кто который хто який"))
@@ -634,11 +636,21 @@ class HandoffConcepts:
             if message_words[pos] in _WHY and (pos == 0 or sentence[pos - 1] != sentence[pos])
         }
         mes = [pos for pos, _ in found.get("me", ())]
+        schedules = [pos for pos, _ in found.get("schedule", ())]
         callmes = {pos for c in ("callme", "callasked") for pos, _ in found.get(c, ())}
+        people_at = {pos for c in ("person", "staff") for pos, _ in found.get(c, ())}
+        on_duty = [  # "any humans working today?" (not "how many people work in...")
+            (pos, sim)
+            for pos, sim in found.get("job", ())
+            if pos - 1 in people_at and message_words[pos].endswith("ing")
+        ]
+        if on_duty:  # "any humans working today?": someone at work is someone there
+            found["avail"] = sorted([*found.get("avail", ()), *on_duty])
         jobs = {  # not "...5 working days.", "someone who works there"
             sentence[pos]
             for pos, _ in found.get("job", ())
-            if pos == 0 or message_words[pos - 1] not in _WHO_WORDS
+            if (pos == 0 or message_words[pos - 1] not in _WHO_WORDS)
+            and pos not in {at for at, _ in on_duty}
         }
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
@@ -728,8 +740,11 @@ class HandoffConcepts:
                         )
                     ):
                         continue  # "есть почта, куда написать в поддержку?"
-                    if verb in _SCHEDULE_VERBS and "schedule" in found:
-                        continue  # "а у вихідні хтось відповідає в чаті?"
+                    if verb in _SCHEDULE_VERBS and any(
+                        sentence[t] == here and min(abs(t - pos), abs(t - verb_pos)) <= PAIR_WINDOW
+                        for t in schedules
+                    ):
+                        continue  # "а у вихідні хтось відповідає в чаті?" (not "...on Saturday")
                     top = max(top, 100.0 * min(sim, verb_sim))
         return top, declined
 

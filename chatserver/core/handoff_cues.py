@@ -63,7 +63,7 @@ _SPOKE = frozenset(words("spoke spoken talked chatted"))
 _LANGUAGES = ("англ", "english", "испан", "іспан", "spanish", "рус", "russian", "україн",
               "украин", "ukrain", "франц", "french", "немец", "німец", "german", "польськ",
               "польск", "polish", "italian", "итал", "італ")  # fmt: skip
-MODALS = frozenset(words("can could would will may have let get"))
+MODALS = frozenset(words("can could would will may have let get able"))
 
 
 def word_cues(message_words: Sequence[str], pos: int) -> Iterator[str]:
@@ -139,6 +139,8 @@ def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool
         return pos > 0 and message_words[pos - 1] in ("in", "delivery")  # "in person"
     if word in _GUYS:
         return pos > 0 and message_words[pos - 1] == "you"  # "you guys" are the shop
+    if word == "around" and message_words[pos + 1 : pos + 2] in _US:
+        return True  # "hear people around you" is no one being there
     if word in ("service", "care") or word.startswith("servis"):  # not "get it serviced"
         return pos == 0 or not message_words[pos - 1].startswith("cust")  # "custmer servise"
     if word.startswith("transf") and pos > 0 and message_words[pos - 1] in _MONEY:
@@ -172,6 +174,7 @@ def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -
 # when ("Підтримка вночі відповідає?" is about the hours)
 _ANSWER = frozenset(words("ответьте ответит ответь відповість відповідайте"))
 _YOU = frozenset(words("ты ти вы ви"))
+_US = [[w] for w in words("you me us them")]
 _GUYS = frozenset(words("guy guys dude dudes"))
 _LIVE = frozenset(words("real live actual"))
 _ASK_FOR = frozenset(words("want need get give talk speak like"))
@@ -188,6 +191,8 @@ def _in_charge(message_words: Sequence[str], pos: int) -> bool:
     word = message_words[pos]
     if word == "charge":
         return pos > 0 and message_words[pos - 1] == "in"
+    if word == "head":
+        return message_words[pos + 1 : pos + 2] == ["of"]  # "the head of customer relations"
     if word == "responsible":
         return True
     return word in _ANSWERS_FOR and message_words[pos + 1 : pos + 2] == ["за"]
@@ -231,7 +236,10 @@ _SOMEONE_CYRILLIC = frozenset(words("кого-то кого-нибудь кто-
 _FROM_CYRILLIC = frozenset(words("из от с со із зі з від"))
 _OUR = frozenset(words("your the this our yours"))
 _OURS = frozenset(
-    words("team company staff store shop support returns accounts billing sales side")
+    words(
+        "team company staff store shop support returns accounts billing sales side repair "
+        "repairs centre center warranty logistics service installation"
+    )
 )
 _WHOM = frozenset(words("кем ким"))  # "с кем можно поговорить?"
 _CAN = [[w] for w in words("можно можна")]
@@ -272,7 +280,7 @@ def may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    frozenset(words("like who word over charge responsible one email message"))
+    frozenset(words("like who word over charge responsible one email message head around"))
     | _ANSWERS_FOR
     | _THEM
     | _ANSWER
