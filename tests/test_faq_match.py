@@ -436,6 +436,7 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("I'd appreciate it if a human could review this rather than an algorithm.", True),
         ("Do these earbuds have a mode that lets you hear people around you?", False),
         ("I'd rather not talk to anyone, can you just email me the invoice", False),
+        ("Can someone check whether the PS5 is back in stock?", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:

@@ -705,6 +705,12 @@ class HandoffConcepts:
                         )
                     ):
                         continue  # asked: "менеджер может посмотреть?", "can someone check"
+                    if (
+                        verb == "check"
+                        and who == "person"
+                        and stem(message_words[pos]) not in _PERSON_NOUNS
+                    ):
+                        continue  # "could a human review this", not "can someone check stock"
                     if verb == "avail" and clause[pos] != clause[verb_pos]:
                         continue  # "Hi there, I'm a travel agent"
                     if (
