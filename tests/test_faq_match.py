@@ -437,6 +437,7 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("Do these earbuds have a mode that lets you hear people around you?", False),
         ("I'd rather not talk to anyone, can you just email me the invoice", False),
         ("Can someone check whether the PS5 is back in stock?", False),
+        ("I'm looking for someone to talk to about my order", True),  # "for" + a person
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:

@@ -129,8 +129,11 @@ def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool
     word = message_words[pos]
     if word in _ADVERBS:
         return True
-    if pos > 0 and message_words[pos - 1] in _FOR:
-        return True  # "штатив для оператора", "a discount for employees": for whom
+    if pos > 0 and (
+        message_words[pos - 1] == "для" or (message_words[pos - 1] == "for" and word.endswith("s"))
+    ):
+        return True  # "штатив для оператора", "a discount for employees": for whom (but
+        # "I'm looking for someone to talk to" asks for them)
     if message_words[pos + 1 : pos + 2] in _LINE:
         return True  # "the support line", "линия поддержки" is a phone line
     if word.startswith("ког") and pos > 0 and message_words[pos - 1] in ("у", "в"):
@@ -298,7 +301,6 @@ _PLEASE = frozenset(words("please pls plz"))
 _THANKS = frozenset(words("спасибо благодарность дякую подяку thanks thank"))
 _CHAT_NOUNS = frozenset(words("support agent agents team"))  # folded as messages are
 _ADVERBS = frozenset(words("really actually"))
-_FOR = frozenset(words("для for"))
 _LINE = [[w] for w in words("line линия лінія")]
 
 # words that may stand beside someone of ours in a bare call ("customer service", "a
