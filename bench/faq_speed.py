@@ -76,9 +76,17 @@ BUILDS = 3
 def _empty_word_caches() -> None:
     """Forget every memoised per-word result (the bounded caches), keeping the loaded
     dictionaries and word lists (the unbounded ones, loaded once per process)."""
-    from chatserver.core import commonness, intents, synonyms, text, topics
+    from chatserver.core import (
+        commonness,
+        handoff_concepts,
+        handoff_cues,
+        intents,
+        synonyms,
+        text,
+        topics,
+    )
 
-    for module in (text, topics, commonness, synonyms, intents):
+    for module in (text, topics, commonness, synonyms, intents, handoff_concepts, handoff_cues):
         for value in vars(module).values():
             info = getattr(value, "cache_info", None)
             if info is not None and info().maxsize is not None:

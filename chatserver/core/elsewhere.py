@@ -364,16 +364,22 @@ _GOODS = """
 
 # A name's inflected forms: its stem plus at most this many letters ("инстаграм" stems
 # to "инстагр", "инстаграме" is that and "аме"); names shorter than this are exact.
-COMMON_ZIPF = 3.0  # a word this common is caught only by its own stem
 _ENDING = 3
 _MIN_STEM = 4
+COMMON_ZIPF = 3.0  # a word this common is a form of a name only with a case ending
 _CACHE_SIZE = 16_384
 
 
 @functools.cache
-def _stems(extra: tuple[str, ...] = ()) -> frozenset[str]:
+def _forms(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """Every listed word, folded as ``text.words`` folds question words."""
     items = (*_NAMES.split(), *_MORE_NAMES.split(), *_WORLD.split(), *_GOODS.split(), *extra)
-    return frozenset(text.stem(w) for item in items for w in text.words(item))
+    return frozenset(w for item in items for w in text.words(item))
+
+
+@functools.cache
+def _stems(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset(text.stem(w) for w in _forms(extra))
 
 
 class Elsewhere:
@@ -422,12 +428,6 @@ _ENDINGS = frozenset(
      "ых", "их", "ым", "им", "ими", "ыми", "ую", "юю", "ая", "яя", "ое", "ее", "ої", "ій",
      "s", "es")
 )  # fmt: skip
-
-
-@functools.cache
-def _forms(extra: tuple[str, ...] = ()) -> frozenset[str]:
-    items = (*_NAMES.split(), *_MORE_NAMES.split(), *_WORLD.split(), *_GOODS.split(), *extra)
-    return frozenset(w for item in items for w in text.words(item))
 
 
 def _common(word: str) -> bool:

@@ -336,7 +336,6 @@ _SCHEDULE_VERBS = frozenset({"avail", "answer", "reach"})
 SHORT_REQUEST = 3  # "можно человека?", "need a person": a person and a wish, little else
 SHORT_CALL = 5  # "ау оператор ты где", "where is the agent": a call-out, little else
 
-SINGLE_WORD_CONTEXT = 2  # "нужен оператор", "operator now": the word plus one more
 TERM_MATCH = 0.8  # each phrase term needs a query term at least this similar
 SOUND_MATCH = 0.85  # a concept word spelt as heard ("чилавек"): a likely typo
 MIN_SOUND_LEN = 3
@@ -475,7 +474,7 @@ class HandoffConcepts:
             for tid, sim in self._vocab.matches(reading).items():
                 if sim < TERM_MATCH:
                     continue
-                if sim < 1.0 and native is not None and reading in as_english and known:
+                if sim < 1.0 and known and reading in as_english:
                     continue  # English word forms are the stemmer's: "speaker" is no "speak"
                 for concept in self._concepts[tid]:
                     if concept in _EXACTING and sim < BOT_MATCH:
@@ -639,18 +638,17 @@ class HandoffConcepts:
         schedules = [pos for pos, _ in found.get("schedule", ())]
         callmes = {pos for c in ("callme", "callasked") for pos, _ in found.get(c, ())}
         people_at = {pos for c in ("person", "staff") for pos, _ in found.get(c, ())}
-        on_duty = [  # "any humans working today?" (not "how many people work in...")
-            (pos, sim)
+        on_duty = {  # "any humans working today?" (not "how many people work in...")
+            pos: sim
             for pos, sim in found.get("job", ())
             if pos - 1 in people_at and message_words[pos].endswith("ing")
-        ]
-        if on_duty:  # "any humans working today?": someone at work is someone there
-            found["avail"] = sorted([*found.get("avail", ()), *on_duty])
+        }
+        if on_duty:  # someone at work is someone there
+            found["avail"] = sorted([*found.get("avail", ()), *on_duty.items()])
         jobs = {  # not "...5 working days.", "someone who works there"
             sentence[pos]
             for pos, _ in found.get("job", ())
-            if (pos == 0 or message_words[pos - 1] not in _WHO_WORDS)
-            and pos not in {at for at, _ in on_duty}
+            if (pos == 0 or message_words[pos - 1] not in _WHO_WORDS) and pos not in on_duty
         }
         pairs = [*_CONCEPT_RULES, *_SHORT_PAIRS]
         if n <= SHORT_CALL:  # "ау, оператор, ты где?"
@@ -701,16 +699,13 @@ class HandoffConcepts:
                         verb == "check"
                         and (
                             verb_pos < pos  # "приехать и посмотреть с консультантами": with them
+                            # asked: "менеджер может посмотреть?", "can someone check"
                             or _CHECK_ASKED.isdisjoint(message_words[max(0, pos - 3) : verb_pos])
+                            # "could a human review this", not "can someone check stock"
+                            or (who == "person" and stem(message_words[pos]) not in _PERSON_NOUNS)
                         )
                     ):
-                        continue  # asked: "менеджер может посмотреть?", "can someone check"
-                    if (
-                        verb == "check"
-                        and who == "person"
-                        and stem(message_words[pos]) not in _PERSON_NOUNS
-                    ):
-                        continue  # "could a human review this", not "can someone check stock"
+                        continue
                     if verb == "avail" and clause[pos] != clause[verb_pos]:
                         continue  # "Hi there, I'm a travel agent"
                     if (

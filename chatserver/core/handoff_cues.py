@@ -207,6 +207,7 @@ _ANSWERS_FOR = frozenset(words("отвечает отвечают відпові
 _THEM = frozenset(words("them him her пусть пускай нехай хай"))
 
 
+@functools.lru_cache(maxsize=MATCH_CACHE_SIZE)  # asked for every word of an English message
 def english_as_typed(word: str) -> tuple[float, str]:
     """How common ``word`` (folded: doubled letters collapsed) is in English, and the
     word as it was probably typed: "colect" is "collect", "pased" "passed"."""
