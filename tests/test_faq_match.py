@@ -438,6 +438,31 @@ def test_handoff_in_context(message: str, handoff: bool) -> None:
         ("I'd rather not talk to anyone, can you just email me the invoice", False),
         ("Can someone check whether the PS5 is back in stock?", False),
         ("I'm looking for someone to talk to about my order", True),  # "for" + a person
+        # batch 10a: idioms, more staff words, "possible", a bare escalation, a call wanted
+        ("Would it be possible for one of your colleagues to look at this?", True),
+        ("get me the shift lead", True),
+        ("somebody with a pulse plz", True),
+        ("i require a homo sapiens, not an algorithm", True),
+        ("Any chance of a proper person having a squiz at my order?", True),
+        ("can i talk to a techie who actually knows laptops", True),
+        ("any1 real on here? need halp", True),
+        ("can a staffer jump into this chat", True),
+        ("I want a phone call from your side, my number is in the order", True),
+        ("Would it be possible for someone to telephone me instead?", True),
+        ("Escalate.", True),
+        # ...and its near misses: another company's support, a call in the past, calls
+        # as things, for whom, compounds, "didn't need", a phrase's words far apart
+        ("How do I reach Apple support about my iCloud account?", False),
+        ("What's Samsung's customer service number for warranty claims?", False),
+        ("Your agent called me yesterday, thanks, all sorted.", False),
+        ("I'll call my husband and come back to you.", False),
+        ("Looking for a speakerphone for conference calls, 8 people in the room.", False),
+        ("Which smart speaker is best at recognising human voices across a room?", False),
+        ("I need a gift for my boss, something techy under 50.", False),
+        ("Which laptop would you recommend for a customer support agent working from home?", False),
+        ("Your chatbot is actually pretty good, didn't even need a human.", False),
+        ("Is there a human-readable spec sheet for this monitor?", False),
+        ("Our accounts team needs a proper tax invoice for a laptop, can you do that?", False),
     ],
 )
 def test_handoff_in_english(message: str, handoff: bool) -> None:
@@ -495,6 +520,15 @@ def test_handoff_in_english(message: str, handoff: bool) -> None:
         ("Как узнать, когда модель снова будет продаваться?", False),
         ("Здравствуйте! Подскажите пожалуйста, у меня ребёнок идёт в первый класс", False),
         ("навіщо ви поставили бота замість людей, раніше було краще", False),
+        # batch 10a: a callback ordered, escalation, who is in charge and "with him"
+        ("Можно мне заказать обратный звонок?", True),
+        ("Можна замовити зворотний дзвінок?", True),
+        ("эскалируйте мою заявку руководителю", True),
+        ("кто у вас там главный? дайте с ним поговорить", True),
+        ("хто у вас головний? хочу з ним говорити", True),
+        ("Чи може ваш працівник мені зателефонувати завтра?", True),
+        ("Как связаться с поддержкой Samsung по гарантии?", False),
+        ("Цей телефон підтримує дзвінки через Wi-Fi?", False),
     ],
 )
 def test_handoff_in_russian_and_ukrainian_more(message: str, handoff: bool) -> None:
@@ -1075,3 +1109,12 @@ def test_a_product_named_with_an_unknown_word_still_gets_the_answer() -> None:
     assert not isinstance(FaqIndex.build(entries).match(question, "en"), Answer)
     sold = FaqIndex.build(entries, products=["macbook"]).match(question, "en")
     assert isinstance(sold, Answer) and sold.entry.id == "warranty"
+
+
+def test_another_companys_support_is_not_answered_with_ours() -> None:
+    """ "Какой телефон поддержки Samsung?" shares words with the contacts entry, but
+    asks for the maker's support: a suggestion at most, never the shop's contacts as
+    the answer; "какой телефон поддержки?" is ours."""
+    index = FaqIndex.build([entry("contacts", "Какой телефон поддержки?")])
+    assert isinstance(index.match("Какой телефон поддержки Samsung?"), Suggest)
+    assert isinstance(index.match("Какой телефон поддержки?"), Answer)

@@ -54,6 +54,7 @@ import numpy as np
 
 from chatserver.core import commonness, text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
+from chatserver.core.handoff_cues import other_support
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector, clauses
 from chatserver.core.models import LOCALES
 from chatserver.core.synonyms import KEY_MATCH, SYNONYM_SIMILARITY, Synonyms, merge
@@ -502,6 +503,9 @@ class FaqIndex:
         preferred = self._preferred_locale(question, query, locale)
         ranked = self._rank(query, preferred, full=False)
         decision = self._decide(query, ranked, preferred)
+        if isinstance(decision, Answer) and other_support(text.words(question)):
+            # "Как связаться с поддержкой Samsung?": not our contacts, maybe
+            return Suggest((Scored(decision.entry, decision.score),)), None
         if isinstance(decision, Answer):
             return self._one_of_several(question, locale, decision), None
         found = self._sentence_answer(question, locale, ranked)

@@ -120,7 +120,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "en": "operator agent representative rep manager staff employee specialist "
         "consultant supervisor admin administrator support sales team service salesperson "
         "boss colleague colleagues advisor adviser department care member expert executive "
-        "superior senior technician engineer worker workers",
+        "superior senior technician engineer worker workers staffer",
     },
     "person": {
         "ru": "человек человека человеком люди людей людьми людям кто кто-нибудь кто-то "
@@ -128,7 +128,7 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "uk": "людина людину людиною люди людей людьми людям хто хтось когось хто-небудь "
         "комусь кимось",
         "en": "human person people someone somebody anyone anybody whoever guy dude lady "
-        "lass lad lads",
+        "lass lad lads sapiens",
     },
     "live": {
         "ru": "живой живого живым живые живых реальный реального настоящий",
@@ -140,22 +140,22 @@ HANDOFF_CONCEPTS: dict[str, dict[str, str]] = {
         "переключить переведите передайте пригласите поговорить говорить общаться "
         "пообщаться связаться свяжите дайте дай обсудить "
         "вызовите вызвать подключите подключить разговор гоните давайте свяжется свяжетесь "
-        "жалоба жалобу пожаловаться",
+        "жалоба жалобу пожаловаться эскалируйте",
         "uk": "покличте поклич покликати зєднайте зєднати переключіть переведіть передайте "
         "поговорити говорити спілкуватися поспілкуватися звязатися звяжіть дайте дай "
         "обговорити викличте викликати запросіть запросити "
         "підключіть підключити розмови розмову кличте клич давайте перемкніть перемкни "
-        "перемкнути звяжеться звяжіться скарга скаргу поскаржитися кликніть",
+        "перемкнути звяжеться звяжіться скарга скаргу поскаржитися кликніть ескалюйте",
         "en": "talk speak chat connect transfer put get give reach escalate contact discuss "
         "forward pass hand refer redirect switch bring invite complaint complain look touch find "
-        "ping patch handle loop assign hook sort deal explain natter conversation fetch",
+        "ping patch handle loop assign hook sort deal explain natter conversation fetch jump",
     },
     # "а менеджер может посмотреть мой заказ?", "can somebody from the team check the
     # payment": someone of ours to look into it
     "check": {
         "ru": "посмотреть посмотрите глянуть гляньте проверить проверьте разобраться",
         "uk": "подивитися подивіться глянути гляньте перевірити перевірте розібратися",
-        "en": "check review investigate peek",
+        "en": "check review investigate peek squiz gander",
     },
     # "написать менеджеру", "write to an agent": writing to someone of ours ("хто написав
     # кобзаря" asks about a writer)
@@ -317,7 +317,7 @@ _NEGATED = frozenset(
 )
 NEGATION_WINDOW = 3
 _SCOPED_NEGATIONS = frozenset(
-    words("не not dont doesnt never обещал обещала обіцяв обіцяла promised already")
+    words("не not dont doesnt didnt never обещал обещала обіцяв обіцяла promised already")
 )
 _WITHOUT = frozenset(words("без without no"))  # "без менеджера плиз", "no human needed"
 # English questions about the staff or a thing, not asking for someone: "are your agents
@@ -344,6 +344,7 @@ ENGLISH_ZIPF = 3.0  # a Latin word this common is English, not Latin-typed Cyril
 SHORT_LATIN = 4  # ...but a short one may be Latin-typed Cyrillic too ("day ludynu")
 _SHORT_TRANSLIT = frozenset({"net", "ne", "est"})  # ...even in English: "нет", "не", "есть"
 KNOWN_ENGLISH_ZIPF = 4.0  # an English word this common names a concept only as it is
+COMPOUND = 4  # an English word this much longer than a concept word it begins with is another word
 BOT_MATCH = 0.9  # the bot is named, not a prefix of "роботпилосос" (робот-пилосос)
 CYRILLIC_MATCH = 0.86  # a Cyrillic word is staff or a person only this close ("хотел", "отдел")
 # concepts held to BOT_MATCH: "care" is no "career", "collect" no "connect"
@@ -382,6 +383,7 @@ _FIRST_WISH = frozenset(words("want wants need needs wanna like"))
 _ASKING = ("staff", "person", "reach", "want", "please", "me", "callme", "handover")
 _THINGS_OF = [[w] for w in words("their his its")]
 _WHO_WORDS = frozenset(words("who that кто который хто який"))
+(_ESCALATE,) = words("escalat")
 _WHY = frozenset(words("зачем почему навіщо чому why"))
 # someone of ours asked to look into it: "а менеджер может посмотреть", "пусть менеджер
 # проверит", "can somebody from the team check"; not "где оператор доставки посмотреть"
@@ -474,6 +476,12 @@ class HandoffConcepts:
             for tid, sim in self._vocab.matches(reading).items():
                 if sim < TERM_MATCH:
                     continue
+                if (
+                    sim < 1.0
+                    and native is not None
+                    and len(reading) >= len(self._vocab.terms[tid]) + COMPOUND
+                ):
+                    continue  # "speakerphone" is no "speak", "human-readable" no "human"
                 if sim < 1.0 and known and reading in as_english:
                     continue  # English word forms are the stemmer's: "speaker" is no "speak"
                 for concept in self._concepts[tid]:
@@ -610,8 +618,16 @@ class HandoffConcepts:
             return 100.0, declined
         # "эскалируйте обращение", "з'єднайте": handing over, little else (not English:
         # "connect bluetooth")
-        if not english and any(
-            clause_size[clause[pos]] <= SHORT_REQUEST and not message_words[pos].isascii()
+        if (
+            any(
+                clause_size[clause[pos]] <= SHORT_REQUEST and not message_words[pos].isascii()
+                for pos, _ in found.get("handover", ())
+            )
+            and not english
+        ):
+            return 100.0 * best("handover"), declined
+        if any(  # "Escalate.", "escalate pls"
+            clause_size[clause[pos]] <= 2 and message_words[pos].startswith(_ESCALATE)
             for pos, _ in found.get("handover", ())
         ):
             return 100.0 * best("handover"), declined
@@ -725,7 +741,9 @@ class HandoffConcepts:
                         # "does your staff speak...?" asks about them; "can someone
                         # contact me", "could an agent look into this", "if a member of
                         # your team could take a look" ask for them
-                        asked = message_words[max(0, pos - MODAL_REACH) : verb_pos]
+                        # (small words not counted: "possible for one of your colleagues")
+                        asked = [w for w in message_words[:verb_pos] if w not in SMALL_WORDS]
+                        asked = asked[max(0, at[pos] - 1 - MODAL_REACH) :]
                         if not any(w in MODALS for w in asked):
                             continue
                     here = sentence[pos]

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from chatserver.core import commonness
+from chatserver.core.elsewhere import Elsewhere
 from chatserver.core.text import MATCH_CACHE_SIZE, words
 
 
@@ -52,7 +53,8 @@ _CALL_ME = frozenset(
         "зателефонуйте зателефонуй подзвоніть подзвони ring callback buzz"
     )
 )
-_CALL_ME_IF_ME = frozenset(words("call phone dial ring buzz"))  # "please call me", "phone me"
+# "please call me", "phone me"
+_CALL_ME_IF_ME = frozenset(words("call phone dial ring buzz telephone"))
 # "I'd like a person", "would like to talk to...": a wish in English
 _WOULD = frozenset(words("id would"))
 # English: "I spoke to a real person earlier", "I already talked to a manager": someone
@@ -63,7 +65,7 @@ _SPOKE = frozenset(words("spoke spoken talked chatted"))
 _LANGUAGES = ("англ", "english", "испан", "іспан", "spanish", "рус", "russian", "україн",
               "украин", "ukrain", "франц", "french", "немец", "німец", "german", "польськ",
               "польск", "polish", "italian", "итал", "італ")  # fmt: skip
-MODALS = frozenset(words("can could would will may have let get able"))
+MODALS = frozenset(words("can could would will may have let get able possible"))
 
 
 def word_cues(message_words: Sequence[str], pos: int) -> Iterator[str]:
@@ -117,7 +119,20 @@ def word_cues(message_words: Sequence[str], pos: int) -> Iterator[str]:
     if word in _WRITE_ME and following[:1] == ["me"]:
         yield "write"  # "an advisor could email me", "message me back"
     if word in _CALL_NOUNS and not _ARRANGE.isdisjoint(message_words[max(0, pos - 3) : pos]):
-        yield "callasked"  # "can I get a call", "please arrange callback"
+        yield "callasked"  # "can I get a call", "please arrange callback", "I want a phone call"
+    if word in _CALL_NOUNS_CYRILLIC and (
+        message_words[pos - 1 : pos] in _RETURN_CALL
+        or not _ORDER_CALL.isdisjoint(message_words[max(0, pos - 3) : pos])
+    ):
+        yield "callasked"  # "можно обратный звонок?", "замовити дзвінок"
+    if word == "lead" and message_words[pos - 1 : pos] in _LEADS:
+        yield "staff"  # "get me the shift lead"
+    if word == "pulse" and message_words[max(0, pos - 2) : pos] == ["with", "a"]:
+        yield "live"  # "somebody with a pulse"
+    if word == _TECHIE:
+        yield "staff"  # "a techie who knows laptops" (not "something techy")
+    if word == "proper" and message_words[pos + 1 : pos + 2] in _PEOPLE:
+        yield "live"  # "a proper person" (not "a proper tax invoice")
 
 
 def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool:
@@ -127,7 +142,11 @@ def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool
     has something, not someone to talk to); ``language``: a language follows ("говорят
     по-английски", "speak Spanish")."""
     word = message_words[pos]
-    if word in _ADVERBS:
+    if word in _ADVERBS or word in _PLURAL_CALLS:
+        return True  # "really"; "conference calls", "звонки по Wi-Fi" are things
+    if word in _PAST_CALLS and message_words[pos - 1 : pos] not in _PASSIVE:
+        return True  # "your agent called me yesterday" (but "can I be called back")
+    if _someone_elses(message_words, pos) or _for_mine(message_words, pos):
         return True
     if pos > 0 and (
         message_words[pos - 1] == "для" or (message_words[pos - 1] == "for" and word.endswith("s"))
@@ -159,6 +178,62 @@ def not_a_person(message_words: Sequence[str], pos: int, language: bool) -> bool
     return bool(following) and following[0].startswith(("пилос", "пылес", "vacuum", "мойщ"))
 
 
+_PLURAL_CALLS = frozenset(words("calls звонки дзвінки"))
+_PAST_CALLS = frozenset(words("called rang phoned"))
+_PASSIVE = [[w] for w in words("be get")]
+_SUPPORT = tuple(words("support service care helpdesk поддержк підтримк сервис сервіс"))
+# makers of goods that have their own support ("Apple support", "поддержка Samsung"); a
+# shop's own list of brands is the FAQ's, this is for the handoff reading only
+_MAKERS = frozenset(
+    words(
+        "apple apples samsung samsungs xiaomi xiaomis microsoft google googles hp dell lenovo "
+        "sony lg huawei asus acer dyson philips bose garmin canon nikon logitech "
+        "эппл эпл епл самсунг самсунга самсунгу сяоми сяомі ксиаоми хуавей леново майкрософт гугл"
+    )
+)
+_ELSEWHERE = Elsewhere()
+_MODIFIERS = frozenset(words("customer customers tech technical"))
+
+
+def _someone_elses(message_words: Sequence[str], pos: int) -> bool:
+    """ "Apple support", "Samsung's customer service", "поддержка Samsung", "DPD
+    support": another company's support, not ours."""
+    if not message_words[pos].startswith(_SUPPORT):
+        return False
+    near = [*message_words[max(0, pos - 3) : pos], *message_words[pos + 1 : pos + 3]]
+    return any(w in _MAKERS or w in _ELSEWHERE for w in near if w not in _MODIFIERS)
+
+
+def other_support(message_words: Sequence[str]) -> bool:
+    """Whether the message names another company's support ("How do I reach Apple
+    support?"): the shop's contacts do not answer it."""
+    return any(_someone_elses(message_words, pos) for pos in range(len(message_words)))
+
+
+_MINE = frozenset(words("my his her мой мою мій мою"))
+_FOR = frozenset(words("for для"))
+(_BOSS,) = words("boss")
+_RECOMMEND = tuple(words("recommend suggest best good suitable ideal"))
+_ROLES = frozenset(words("customer support sales service tech technical call centre center"))
+
+
+def _for_mine(message_words: Sequence[str], pos: int) -> bool:
+    """Someone named for whom a thing is: "a gift for my boss", "which laptop would you
+    recommend for a customer support agent", and "my boss"."""
+    before = message_words[max(0, pos - 2) : pos]
+    if before[-1:] and before[-1] in _MINE and (message_words[pos] == _BOSS or before[0] in _FOR):
+        return True
+    at = pos - 1
+    while at >= 0 and message_words[at] in _ROLES:
+        at -= 1
+    return (
+        at > 0
+        and message_words[at] in ("a", "an")
+        and message_words[at - 1] == "for"
+        and any(w.startswith(_RECOMMEND) for w in message_words[max(0, at - 8) : at - 1])
+    )
+
+
 def _call_me(message_words: Sequence[str], pos: int, following: Sequence[str]) -> bool:
     """ "please call me", "can you phone me", "have someone call me"; not "will the
     courier call me before delivery?"."""
@@ -183,7 +258,13 @@ _LIVE = frozenset(words("real live actual"))
 _ASK_FOR = frozenset(words("want need get give talk speak like"))
 _WRITE_ME = frozenset(words("email message"))
 _CALL_NOUNS = frozenset(words("call callback"))
-_ARRANGE = frozenset(words("get arrange request book schedule"))
+_ARRANGE = frozenset(words("get arrange request book schedule want need order"))
+_CALL_NOUNS_CYRILLIC = frozenset(words("звонок звонка дзвінок дзвінка"))
+_RETURN_CALL = [[w] for w in words("обратный обратного зворотний зворотного")]
+_ORDER_CALL = frozenset(words("заказать закажите замовити замовте"))
+_LEADS = [[w] for w in words("shift team")]
+_PEOPLE = [[w] for w in words("person human people humans")]
+(_TECHIE,) = words("techie")
 _CALLERS = frozenset(words("please pls plz can could you someone somebody anyone pl"))
 _AUXILIARIES = frozenset(words("will would does do did wont doesnt dont should shall"))
 
@@ -198,13 +279,17 @@ def _in_charge(message_words: Sequence[str], pos: int) -> bool:
         return message_words[pos + 1 : pos + 2] == ["of"]  # "the head of customer relations"
     if word == "responsible":
         return True
+    if word in _MAIN:  # "кто у вас там главный?"
+        return not _WHO_CYRILLIC.isdisjoint(message_words[max(0, pos - 4) : pos])
     return word in _ANSWERS_FOR and message_words[pos + 1 : pos + 2] == ["за"]
 
 
 _ANSWERS_FOR = frozenset(words("отвечает отвечают відповідає відповідають"))
+_MAIN = frozenset(words("главный головний"))
+_WHO_CYRILLIC = frozenset(words("кто хто"))
 # someone named in the sentence before: "Who's in charge? I want to talk to them",
 # "Кто отвечает за оплату? Пусть подключится"
-_THEM = frozenset(words("them him her пусть пускай нехай хай"))
+_THEM = frozenset(words("them him her пусть пускай нехай хай ним ней ними нею"))
 
 
 @functools.lru_cache(maxsize=MATCH_CACHE_SIZE)  # asked for every word of an English message
@@ -284,8 +369,14 @@ def may_trigger(word: str) -> bool:
 
 # the words find()'s own rules start from (besides the concept words and _CALL_STEMS)
 _TRIGGERS = frozenset(
-    frozenset(words("like who word over charge responsible one email message head around"))
+    frozenset(
+        words(
+            "like who word over charge responsible one email message head around lead pulse "
+            "proper techie"
+        )
+    )
     | _ANSWERS_FOR
+    | _MAIN
     | _THEM
     | _ANSWER
     | _YOU

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 from chatserver.core.handoff_concepts import (
     HANDOFF_CONCEPTS,
+    KNOWN_ENGLISH_ZIPF,
     TERM_MATCH,
     HandoffConcepts,
     sounds_like,
 )
-from chatserver.core.handoff_cues import clauses
+from chatserver.core.handoff_cues import clauses, english_as_typed
 from chatserver.core.text import Vocabulary, terms
 
 __all__ = [
@@ -167,7 +168,10 @@ class HandoffDetector:
         """
         if not query_terms:
             return 0.0
-        per_term = [self._vocab.matches(q) for q in query_terms]
+        # a common English word is no typo of a phrase word: "speaker" is no "speak"
+        per_term = [
+            self._vocab.matches(q) if not _known_english(q) else self._exact(q) for q in query_terms
+        ]
         # The best similarity of each phrase term to any query term, kept only when it
         # passes TERM_MATCH: most messages contain no handoff word at all, and then no
         # phrase needs to be looked at.
@@ -182,6 +186,8 @@ class HandoffDetector:
         for phrase in self._phrases:
             if not all(i in strongest for i in phrase.terms):
                 continue
+            if len(phrase.terms) > 1 and not _together(phrase.terms, per_term):
+                continue  # "I'll call my husband and come back" is no "call me back"
             found = [strongest[i] for i in phrase.terms]
             if len(phrase.terms) == 1:
                 (term,) = phrase.terms
@@ -192,3 +198,29 @@ class HandoffDetector:
                     continue
             best = max(best, 100.0 * sum(found) / len(found))
         return best
+
+    def _exact(self, term: str) -> dict[int, float]:
+        found = self._vocab.ids().get(term)
+        return {} if found is None else {found: 1.0}
+
+
+PHRASE_SPAN = 1  # a phrase's words stand at most this many other words apart in all
+
+
+def _together(phrase_terms: Sequence[int], per_term: Sequence[Mapping[int, float]]) -> bool:
+    """Whether some occurrence of each of ``phrase_terms`` stands within the phrase's
+    length plus ``PHRASE_SPAN`` of the others (query terms in order)."""
+    at = [
+        [k for k, similar in enumerate(per_term) if similar.get(i, 0.0) >= TERM_MATCH]
+        for i in phrase_terms
+    ]
+    limit = len(phrase_terms) - 1 + PHRASE_SPAN
+    for start in at[0]:
+        near = [start, *(min(ks, key=lambda k: abs(k - start)) for ks in at[1:])]
+        if max(near) - min(near) <= limit:
+            return True
+    return False
+
+
+def _known_english(term: str) -> bool:
+    return term.isascii() and english_as_typed(term)[0] >= KNOWN_ENGLISH_ZIPF

@@ -146,6 +146,8 @@ _ALIASES = {
     "инет": "интернет",
     "u": "you",
     "sum1": "someone",
+    "any1": "anyone",
+    "ne1": "anyone",
     "some1": "someone",
     "tlk": "talk",
     "gimme": "give",
