@@ -72,6 +72,13 @@ def test_content_words_drop_greetings_politeness_and_stop_words() -> None:
     ]
 
 
+def test_an_idiom_is_read_as_what_it_means() -> None:
+    """ "за мой счёт" asks what something costs, not for an invoice (счёт, рахунок)."""
+    assert text.content_words("ДОСТАВКА ЗА ВАШ СЧЁТ?") == ["доставка", "платная"]
+    assert text.content_words("доставка за мій рахунок?") == ["доставка", "платна"]
+    assert text.content_words("выставьте счёт на компанию") == ["выставьте", "счет", "компанию"]
+
+
 def test_misspelt_filler_is_recognised_but_short_words_are_not() -> None:
     assert text.is_filler_typo("здрасвуйте")
     assert text.is_filler_typo("пожалуйсто")

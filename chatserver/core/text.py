@@ -251,17 +251,30 @@ def _word_set(raw: Iterable[str]) -> frozenset[str]:
 FILLER_WORDS = _word_set(_FILLER_WORDS)
 _LONG_FILLERS = sorted(f for f in FILLER_WORDS if len(f) >= 5)  # is_filler_typo's
 STOP_WORDS = _word_set(_STOP_WORDS)
-_PHRASES = tuple(tuple(words(p)) for p in _FILLER_PHRASES)
+# Idioms read as the one word they mean: "доставка за мой счёт?" asks what delivery
+# costs, not for an invoice (счёт, рахунок).
+_IDIOMS = {
+    f"за {whose} {bill}": cost
+    for bill, cost, owners in (
+        ("счет", "платная", "мой ваш свой чей наш"),
+        ("рахунок", "платна", "мій ваш свій чий наш"),
+    )
+    for whose in owners.split()
+}
+_PHRASES = tuple((tuple(words(p)), ()) for p in _FILLER_PHRASES) + tuple(
+    (tuple(words(p)), tuple(words(cost))) for p, cost in _IDIOMS.items()
+)
 
 
-def _phrases_by_first_word() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Filler phrases keyed by their first word, longest first, so that each token costs
-    one dict look-up instead of a comparison with every phrase."""
-    table: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in _PHRASES:
+def _phrases_by_first_word() -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
+    """Filler phrases and idioms (with what they stand for) keyed by their first word,
+    longest first, so that each token costs one dict look-up instead of a comparison
+    with every phrase."""
+    table: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for phrase, meaning in _PHRASES:
         if phrase:
-            table.setdefault(phrase[0], []).append(phrase)
-    return {w: tuple(sorted(ps, key=len, reverse=True)) for w, ps in table.items()}
+            table.setdefault(phrase[0], []).append((phrase, meaning))
+    return {w: tuple(sorted(ps, key=lambda p: len(p[0]), reverse=True)) for w, ps in table.items()}
 
 
 _PHRASES_BY_FIRST = _phrases_by_first_word()
@@ -274,8 +287,9 @@ def _drop_phrases(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase in _PHRASES_BY_FIRST.get(tokens[i], ()):
+        for phrase, meaning in _PHRASES_BY_FIRST.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
+                out.extend(meaning)
                 i += len(phrase)
                 break
         else:
