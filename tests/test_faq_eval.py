@@ -55,9 +55,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # names and other trades' goods, a question naming another company gets suggestions)
 # stands at 0.682 top-1, 0.965 handoff (English 0.944), 0.879 quiet and 4.96% wrong:
 # the wrong-answer and overall handoff targets are met.
+# Session 11 added a tenth blind batch (305 new, 150 held out: the held-out split is now
+# 1,562); on it session 10's code stands at 0.684 top-1, 0.970 handoff (English 0.949),
+# 0.878 quiet and 5.1% wrong. The thirteenth round (a blind batch of requests and near
+# misses: other companies' support, calls in the past, for whom, idioms) stands at
+# 0.685, 0.973 (English 0.962), 0.882 and 4.99% wrong: handoff meets its target in
+# every language; wrong answers are at the target with no margin.
 TOP1_FLOOR = 0.67
-HANDOFF_FLOOR = 0.96
-HANDOFF_LANGUAGE_FLOOR = 0.94  # the target is 0.95 in every language: English 0.944
+HANDOFF_FLOOR = 0.97
+HANDOFF_LANGUAGE_FLOOR = 0.95  # the target, in every language (held out: en 0.962, uk 0.963)
 QUIET_FLOOR = 0.87
 WRONG_CEILING = 0.05  # the target
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from chatserver.core import commonness
 from chatserver.core.handoff_concepts import (
     HANDOFF_CONCEPTS,
     KNOWN_ENGLISH_ZIPF,
@@ -30,7 +31,7 @@ from chatserver.core.handoff_concepts import (
     HandoffConcepts,
     sounds_like,
 )
-from chatserver.core.handoff_cues import clauses, english_as_typed
+from chatserver.core.handoff_cues import clauses
 from chatserver.core.text import Vocabulary, terms
 
 __all__ = [
@@ -169,9 +170,7 @@ class HandoffDetector:
         if not query_terms:
             return 0.0
         # a common English word is no typo of a phrase word: "speaker" is no "speak"
-        per_term = [
-            self._vocab.matches(q) if not _known_english(q) else self._exact(q) for q in query_terms
-        ]
+        per_term = [self._as_typed(q) for q in query_terms]
         # The best similarity of each phrase term to any query term, kept only when it
         # passes TERM_MATCH: most messages contain no handoff word at all, and then no
         # phrase needs to be looked at.
@@ -199,9 +198,12 @@ class HandoffDetector:
             best = max(best, 100.0 * sum(found) / len(found))
         return best
 
-    def _exact(self, term: str) -> dict[int, float]:
-        found = self._vocab.ids().get(term)
-        return {} if found is None else {found: 1.0}
+    def _as_typed(self, term: str) -> Mapping[int, float]:
+        """The phrase words like ``term``; only itself when it is a common English word."""
+        found = self._vocab.matches(term)
+        if found and term.isascii() and commonness.zipf(term, "en") >= KNOWN_ENGLISH_ZIPF:
+            return {i: sim for i, sim in found.items() if sim >= 1.0}
+        return found
 
 
 PHRASE_SPAN = 1  # a phrase's words stand at most this many other words apart in all
@@ -220,7 +222,3 @@ def _together(phrase_terms: Sequence[int], per_term: Sequence[Mapping[int, float
         if max(near) - min(near) <= limit:
             return True
     return False
-
-
-def _known_english(term: str) -> bool:
-    return term.isascii() and english_as_typed(term)[0] >= KNOWN_ENGLISH_ZIPF
