@@ -503,9 +503,6 @@ class FaqIndex:
         preferred = self._preferred_locale(question, query, locale)
         ranked = self._rank(query, preferred, full=False)
         decision = self._decide(query, ranked, preferred)
-        if isinstance(decision, Answer) and other_support(text.words(question)):
-            # "Как связаться с поддержкой Samsung?": not our contacts, maybe
-            return Suggest((Scored(decision.entry, decision.score),)), None
         if isinstance(decision, Answer):
             return self._one_of_several(question, locale, decision), None
         found = self._sentence_answer(question, locale, ranked)
@@ -654,7 +651,9 @@ class FaqIndex:
         weights = {}
         unknown = {}
         unknown_terms = {}
-        owned: set[str] = set()
+        # "Как связаться с поддержкой Samsung?": another company's support, which the
+        # shop's contacts may not answer, in any language
+        owned: set[str] = set(self._idf) if other_support(query_words) else set()
         for loc, idf in self._idf.items():
             oov = self._oov[loc]
             # A word only some answer mentions ("дома") is evidence for that entry but

@@ -618,12 +618,9 @@ class HandoffConcepts:
             return 100.0, declined
         # "эскалируйте обращение", "з'єднайте": handing over, little else (not English:
         # "connect bluetooth")
-        if (
-            any(
-                clause_size[clause[pos]] <= SHORT_REQUEST and not message_words[pos].isascii()
-                for pos, _ in found.get("handover", ())
-            )
-            and not english
+        if not english and any(
+            clause_size[clause[pos]] <= SHORT_REQUEST and not message_words[pos].isascii()
+            for pos, _ in found.get("handover", ())
         ):
             return 100.0 * best("handover"), declined
         if any(  # "Escalate.", "escalate pls"
@@ -645,6 +642,8 @@ class HandoffConcepts:
         # me through to one of your advisors")
         at = list(range(n)) if not english else list(accumulate(
             w not in SMALL_WORDS for w in message_words))  # fmt: skip
+        # the words that count, in order (at[pos] - 1 is a counted word's place here)
+        counted = [w for w in message_words if w not in SMALL_WORDS] if english else []
         why = {  # sentences that ask why: "зачем вы поставили бота вместо людей?"
             sentence[pos]
             for pos in range(n)
@@ -742,8 +741,7 @@ class HandoffConcepts:
                         # contact me", "could an agent look into this", "if a member of
                         # your team could take a look" ask for them
                         # (small words not counted: "possible for one of your colleagues")
-                        asked = [w for w in message_words[:verb_pos] if w not in SMALL_WORDS]
-                        asked = asked[max(0, at[pos] - 1 - MODAL_REACH) :]
+                        asked = counted[max(0, at[pos] - 1 - MODAL_REACH) : at[verb_pos - 1]]
                         if not any(w in MODALS for w in asked):
                             continue
                     here = sentence[pos]

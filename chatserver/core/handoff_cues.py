@@ -210,7 +210,7 @@ def other_support(message_words: Sequence[str]) -> bool:
     return any(_someone_elses(message_words, pos) for pos in range(len(message_words)))
 
 
-_MINE = frozenset(words("my his her мой мою мій мою"))
+_MINE = frozenset(words("my his her мой мою мій"))
 _FOR = frozenset(words("for для"))
 (_BOSS,) = words("boss")
 _RECOMMEND = tuple(words("recommend suggest best good suitable ideal"))
