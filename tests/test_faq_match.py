@@ -22,6 +22,7 @@ from chatserver.core.faq import (
     Suggest,
     _plain_english,
     decision_to_json,
+    translations,
 )
 from chatserver.core.intents import HandoffConcepts, HandoffDetector, sounds_like
 from chatserver.errors import ConfigError
@@ -629,6 +630,52 @@ def test_locale_hint_prefers_its_own_entries() -> None:
         decision = index.match("доставка товар", hint)
         assert isinstance(decision, Answer)
         assert decision.entry.id == f"{hint}-x"
+
+
+def test_translations_are_entries_whose_ids_differ_only_by_the_language_code() -> None:
+    entries = [
+        entry("ru-stock", "Когда поступление?", locale="ru"),
+        entry("uk-stock", "Коли надходження?", locale="uk"),
+        entry("stock-en", "When is the restock?", locale="en"),
+        entry("en-stock", "Back in stock?", locale="en"),  # a second English one
+        entry("uk-other", "Інше", locale="uk"),
+        entry("stock", "Поступление", locale="ru"),  # no code: nobody's translation
+        entry("ru-uk", "Украина?", locale="ru"),  # "uk" is not this entry's code
+    ]
+    pairs = translations(entries).items()
+    found = {entries[i].id: sorted(entries[j].id for j in js) for i, js in pairs}
+    assert found == {
+        "ru-stock": ["en-stock", "stock-en", "uk-stock"],
+        "uk-stock": ["en-stock", "ru-stock", "stock-en"],
+        "stock-en": ["ru-stock", "uk-stock"],
+        "en-stock": ["ru-stock", "uk-stock"],
+    }
+
+
+def test_an_entry_borrows_its_translations_phrasings() -> None:
+    # A Ukrainian question in the Russian word ("поступлення", surzhyk for
+    # "надходження"): only the Russian entry's phrasing has it, yet the visitor
+    # should be offered the Ukrainian answer, and explain says where the words came from.
+    def index(uk_id: str) -> FaqIndex:
+        return FaqIndex.build(
+            [
+                entry("ru-stock", "Когда будет поступление товара?", locale="ru"),
+                entry(uk_id, "Коли товар знову буде в наявності?", locale="uk"),
+                entry("ru-pay", "Как оплатить заказ?", locale="ru"),
+                entry("uk-pay", "Як оплатити замовлення?", locale="uk"),
+            ]
+        )
+
+    question = "коли буде поступлення?"
+    lent = index("uk-stock").match(question, "uk")
+    assert isinstance(lent, Suggest)
+    assert [c.entry.id for c in lent.candidates] == ["uk-stock"]
+    (first, *_) = index("uk-stock").explain(question, "uk").candidates
+    assert first.scored.entry.id == "uk-stock"
+    assert first.phrasing == "Когда будет поступление товара? (ru-stock)"
+    # the same entry under an id that names no translation has nothing to borrow
+    alone = index("uk-restock").match(question, "uk")
+    assert isinstance(alone, NoMatch)
 
 
 def test_hyphenated_keywords_are_found_glued_and_split() -> None:

@@ -38,6 +38,7 @@ class Scoring:
     answer_factor: float
     floor: float  # a candidate's score bound (precision 1) must reach this
     foreign_penalty: float
+    twin_discount: float = 0.0  # a translation's score lent to an entry loses this
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,10 @@ class ScoreTable:
     postings: Mapping[int, tuple[Ints, Floats]]  # term -> (phrasings, weights)
     in_bag: Mapping[int, tuple[Ints, Bools]]  # term -> (entries using it, common there?)
     in_answer: Mapping[int, Ints]  # term -> entries whose answer alone has it
+    # translations (``faq.translations``): entry twin_entry[k] scores at least what
+    # twin_of[k] scores, before the foreign penalty
+    twin_entry: Ints
+    twin_of: Ints
 
     @classmethod
     def build(
@@ -64,11 +69,13 @@ class ScoreTable:
         bags: Sequence[frozenset[int]],
         answer_bags: Sequence[frozenset[int]],
         common: Mapping[str, frozenset[int]],
+        twins: Sequence[tuple[int, int]] = (),
     ) -> ScoreTable:
         """``phrasings``: (entry, total, factor, least) each; ``postings``: three
         parallel columns (term, phrasing, weight), phrasings in ascending order;
         ``bags``/``answer_bags``: per entry, its phrasing terms and the terms only its
-        answer has; ``common``: per locale, the too-common terms."""
+        answer has; ``common``: per locale, the too-common terms; ``twins``: (entry,
+        its translation) pairs."""
         where = {loc: k for k, loc in enumerate(locales)}
         locale_of = np.array([where[loc] for loc in entry_locales], dtype=np.intp)
         bag_terms, bag_entries = _pairs(bags)
@@ -93,6 +100,8 @@ class ScoreTable:
             ),
             in_bag=_group(bag_terms, bag_entries, is_common),
             in_answer={t: ids for t, (ids,) in _group(answer_terms, answer_entries).items()},
+            twin_entry=np.array([a for a, _ in twins], dtype=np.intp),
+            twin_of=np.array([b for _, b in twins], dtype=np.intp),
         )
 
     def scores(
@@ -134,10 +143,15 @@ class ScoreTable:
             score = factor * 100.0 / (rw / recall + (1.0 - rw) / entry_precision)
         best = np.full(n_entries, -np.inf)
         np.maximum.at(best, owner, score)
+        best[~candidate] = -np.inf
+        if self.twin_entry.size:
+            # A translation's phrasings are evidence for the same topic: a Ukrainian
+            # question in Russian words ("скільки коштує доставка курьером") still
+            # gets the Ukrainian entry, at what the Russian one scores.
+            np.maximum.at(best, self.twin_entry, best[self.twin_of] - scoring.twin_discount)
         if preferred is not None:
             native = self.locales.index(preferred) if preferred in self.locales else -1
             best = best - scoring.foreign_penalty * (self.locale_of != native)
-        best[~candidate] = -np.inf
         return best
 
     def _precision(
