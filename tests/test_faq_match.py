@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chatserver.core import faq as faq_module
 from chatserver.core import text, topics
 from chatserver.core.faq import (
     MAX_QUESTION_TERMS,
@@ -1172,3 +1173,18 @@ def test_another_companys_support_is_not_answered_with_ours() -> None:
     index = FaqIndex.build([entry("contacts", "Какой телефон поддержки?")])
     assert isinstance(index.match("Какой телефон поддержки Samsung?"), Suggest)
     assert isinstance(index.match("Какой телефон поддержки?"), Answer)
+
+
+def test_a_question_the_entry_explains_is_answered_below_the_cutoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "do you take amex?" covers little of any phrasing of the payment methods entry
+    (score ~44, below answer_cutoff, the runner-up ~8 behind), but the entry explains
+    nearly all of it (PRECISE_SHARE): an answer, not a choice of three."""
+    index = load_faq_dir(Path(__file__).resolve().parent / "faq_eval" / "faq").build()
+    question = "do you take amex?"
+    decision = index.match(question, "en")
+    assert isinstance(decision, Answer) and decision.entry.id == "en-payment-methods"
+    assert decision.score < index.settings.answer_cutoff
+    monkeypatch.setattr(faq_module, "PRECISE_SHARE", 1.01)
+    assert isinstance(index.match(question, "en"), Suggest)
