@@ -1188,3 +1188,21 @@ def test_a_question_the_entry_explains_is_answered_below_the_cutoff(
     assert decision.score < index.settings.answer_cutoff
     monkeypatch.setattr(faq_module, "PRECISE_SHARE", 1.01)
     assert isinstance(index.match(question, "en"), Suggest)
+
+
+def test_a_common_english_word_is_no_typo_of_another() -> None:
+    """ "cover" is one letter from "over" and "speaker" from "speak", but a visitor who
+    types a word that common means it; a rare spelling is still read as a typo."""
+    index = FaqIndex.build(
+        [
+            entry("en-pay", "Can I pay over the phone?", locale="en"),
+            entry("en-warranty", "How long is the warranty?", locale="en"),
+        ]
+    )
+
+    def similar(question: str) -> dict[str, list[str]]:
+        terms = index.explain(question, "en").terms
+        return {t.term: [s for s, _ in t.similar] for t in terms}
+
+    assert similar("how many months of cover?")["cover"] == []
+    assert similar("how long is the warenty?")["warenti"] == ["waranti"]

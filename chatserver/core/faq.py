@@ -58,6 +58,7 @@ import numpy as np
 
 from chatserver.core import commonness, text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
+from chatserver.core.handoff_concepts import KNOWN_ENGLISH_ZIPF
 from chatserver.core.handoff_cues import other_support
 from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector, clauses
 from chatserver.core.models import LOCALES
@@ -642,7 +643,11 @@ class FaqIndex:
             term = text.stem(word)
             if term in query_terms:
                 continue
-            found = self._with_synonyms(term, self._vocab.matches(term))
+            found = self._vocab.matches(term)
+            if found and language == "en" and _common_english(term):
+                # "cover" is no typo of "over": a word that common is meant as typed
+                found = {tid: sim for tid, sim in found.items() if sim >= 1.0}
+            found = self._with_synonyms(term, found)
             if found and word in self._topics.elsewhere and max(found.values()) < 1.0:
                 found = {}  # "instagram" is not a typo of "installments"
             if not found and text.is_filler_typo(word):
@@ -932,6 +937,12 @@ class FaqIndex:
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
+
+
+def _common_english(term: str) -> bool:
+    """Whether ``term`` (a stem) is itself a common English word, which a visitor
+    typed as meant: its near spellings in the FAQ are other words, not its typos."""
+    return term.isascii() and commonness.zipf(term, "en") >= KNOWN_ENGLISH_ZIPF
 
 
 def translations(entries: Sequence[FaqEntry]) -> dict[int, tuple[int, ...]]:
