@@ -60,8 +60,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # 0.878 quiet and 5.1% wrong. The thirteenth round (a blind batch of requests and near
 # misses: other companies' support, calls in the past, for whom, idioms) stands at
 # 0.685, 0.973 (English 0.962), 0.882 and 4.99% wrong: handoff meets its target in
-# every language; wrong answers are at the target with no margin.
-TOP1_FLOOR = 0.67
+# every language; wrong answers are at the target with no margin. The fourteenth round
+# (session 12: an entry borrows its translations' phrasings, an entry that explains the
+# question is answered from 40, a common English word is no typo) stands at 0.697
+# top-1 (711 of 1,020), 0.973 handoff, 0.882 quiet and 4.99% wrong (78 of 1,562);
+# suggestion recall 0.86 -> 0.89.
+TOP1_FLOOR = 0.69
 HANDOFF_FLOOR = 0.97
 HANDOFF_LANGUAGE_FLOOR = 0.95  # the target, in every language (held out: en 0.962, uk 0.963)
 QUIET_FLOOR = 0.87
