@@ -58,9 +58,14 @@ import numpy as np
 
 from chatserver.core import commonness, text, topics
 from chatserver.core.faq_scores import ScoreTable, Scoring
-from chatserver.core.handoff_concepts import KNOWN_ENGLISH_ZIPF
 from chatserver.core.handoff_cues import other_support
-from chatserver.core.intents import HANDOFF_PHRASES, HandoffConcepts, HandoffDetector, clauses
+from chatserver.core.intents import (
+    HANDOFF_PHRASES,
+    HandoffConcepts,
+    HandoffDetector,
+    as_typed,
+    clauses,
+)
 from chatserver.core.models import LOCALES
 from chatserver.core.synonyms import KEY_MATCH, SYNONYM_SIMILARITY, Synonyms, merge
 from chatserver.core.topics import PLACE_TERM, Topics, Weight, names_place
@@ -288,7 +293,6 @@ class FaqIndex:
 
     entries: tuple[FaqEntry, ...]
     settings: MatchSettings
-    _by_id: dict[str, FaqEntry] = field(repr=False)
     _position: dict[str, int] = field(repr=False)  # entry id -> index into entries
     _vocab: text.Vocabulary = field(repr=False)
     _idf: dict[str, dict[int, float]] = field(repr=False)  # locale -> term id -> IDF
@@ -304,7 +308,6 @@ class FaqIndex:
     # synonym stem -> the FAQ terms it names (KEY_MATCH or closer), looked up once here
     _synonym_hits: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _topics: Topics = field(repr=False)
-    _twins: dict[int, tuple[int, ...]] = field(repr=False)  # entry -> its translations
 
     @classmethod
     def build(
@@ -334,11 +337,11 @@ class FaqIndex:
         products: Sequence[str],
         others: Sequence[str],
     ) -> FaqIndex:
-        by_id: dict[str, FaqEntry] = {}
-        for entry in entries:
-            if entry.id in by_id:
+        position: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            if entry.id in position:
                 raise ConfigError(f"duplicate FAQ id {entry.id!r}: {entry.source}")
-            by_id[entry.id] = entry
+            position[entry.id] = i
         # (entry index, terms, factor, text) for every question and keyword
         raw: list[tuple[int, list[str], float, str]] = []
         for i, entry in enumerate(entries):
@@ -431,8 +434,7 @@ class FaqIndex:
         return cls(
             entries=tuple(entries),
             settings=settings or DEFAULT_SETTINGS,
-            _by_id=by_id,
-            _position={entry.id: i for i, entry in enumerate(entries)},
+            _position=position,
             _vocab=vocab,
             _idf=idf,
             _oov=oov,
@@ -458,11 +460,11 @@ class FaqIndex:
             _synonyms=synonym_table,
             _synonym_hits=_synonym_hits(synonym_table, vocab),
             _topics=topic_words,
-            _twins=twins,
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
-        return self._by_id.get(entry_id)
+        i = self._position.get(entry_id)
+        return None if i is None else self.entries[i]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -644,9 +646,8 @@ class FaqIndex:
             if term in query_terms:
                 continue
             found = self._vocab.matches(term)
-            if found and language == "en" and _common_english(term):
-                # "cover" is no typo of "over": a word that common is meant as typed
-                found = {tid: sim for tid, sim in found.items() if sim >= 1.0}
+            if language == "en":
+                found = as_typed(term, found)  # "cover" is no typo of "over"
             found = self._with_synonyms(term, found)
             if found and word in self._topics.elsewhere and max(found.values()) < 1.0:
                 found = {}  # "instagram" is not a typo of "installments"
@@ -782,7 +783,8 @@ class FaqIndex:
         """Recall, precision and the matched terms behind one candidate's score."""
         i = self._position[scored.entry.id]
         best_text, best_recall = "", 0.0
-        for k in (i, *self._twins.get(i, ())):
+        table = self._table
+        for k in (i, *table.twin_of[table.twin_entry == i].tolist()):
             # a translation's phrasing is named with its id: its score was lent
             lent = f" ({self.entries[k].id})" if k != i else ""
             for p, got in sorted(self._covered(query, k).items()):
@@ -937,12 +939,6 @@ class FaqIndex:
         pool = [top, *(r for r in rivals if r.score >= s.suggest_cutoff - RIVAL_SLACK)]
         window = top.score - max(s.suggest_window, s.ambiguity_margin)
         return Suggest(tuple(r for r in pool if r.score >= window)[: s.max_suggestions])
-
-
-def _common_english(term: str) -> bool:
-    """Whether ``term`` (a stem) is itself a common English word, which a visitor
-    typed as meant: its near spellings in the FAQ are other words, not its typos."""
-    return term.isascii() and commonness.zipf(term, "en") >= KNOWN_ENGLISH_ZIPF
 
 
 def translations(entries: Sequence[FaqEntry]) -> dict[int, tuple[int, ...]]:

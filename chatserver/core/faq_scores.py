@@ -38,7 +38,7 @@ class Scoring:
     answer_factor: float
     floor: float  # a candidate's score bound (precision 1) must reach this
     foreign_penalty: float
-    twin_discount: float = 0.0  # a translation's score lent to an entry loses this
+    twin_discount: float  # a translation's score lent to an entry loses this
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class ScoreTable:
         bags: Sequence[frozenset[int]],
         answer_bags: Sequence[frozenset[int]],
         common: Mapping[str, frozenset[int]],
-        twins: Sequence[tuple[int, int]] = (),
+        twins: Sequence[tuple[int, int]],
     ) -> ScoreTable:
         """``phrasings``: (entry, total, factor, least) each; ``postings``: three
         parallel columns (term, phrasing, weight), phrasings in ascending order;

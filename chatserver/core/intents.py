@@ -40,6 +40,7 @@ __all__ = [
     "SINGLE_WORD_CONTEXT",
     "HandoffConcepts",
     "HandoffDetector",
+    "as_typed",
     "clauses",
     "sounds_like",
 ]
@@ -199,11 +200,18 @@ class HandoffDetector:
         return best
 
     def _as_typed(self, term: str) -> Mapping[int, float]:
-        """The phrase words like ``term``; only itself when it is a common English word."""
-        found = self._vocab.matches(term)
-        if found and term.isascii() and commonness.zipf(term, "en") >= KNOWN_ENGLISH_ZIPF:
-            return {i: sim for i, sim in found.items() if sim >= 1.0}
-        return found
+        """The phrase words like ``term`` (``as_typed``)."""
+        return as_typed(term, self._vocab.matches(term))
+
+
+def as_typed(term: str, found: dict[int, float]) -> dict[int, float]:
+    """``found``, a term's matches in a vocabulary, less the inexact ones when ``term``
+    (a stem) is itself a common English word: a visitor who types a word that common
+    means it, and its near spellings are other words ("cover" is no "over", "speaker"
+    no "speak"), not its typos."""
+    if found and term.isascii() and commonness.zipf(term, "en") >= KNOWN_ENGLISH_ZIPF:
+        return {i: sim for i, sim in found.items() if sim >= 1.0}
+    return found
 
 
 PHRASE_SPAN = 1  # a phrase's words stand at most this many other words apart in all
