@@ -81,6 +81,39 @@ def test_an_idiom_is_read_as_what_it_means() -> None:
     assert text.content_words("выставьте счёт на компанию") == ["выставьте", "счет", "компанию"]
 
 
+def test_an_expression_is_read_as_the_word_it_means() -> None:
+    """Phrasal verbs and idioms carry a meaning none of their words has; they are
+    matched on stems (inflected forms too), only as adjacent words, and only in the
+    visitor's text: the admin's phrasing keeps its own words."""
+    assert text.content_words("found it cheaper, can I back out of my order?") == [
+        "found",
+        "cheaper",
+        "cancel",
+        "order",
+    ]
+    # (doubled letters collapse, as everywhere: "расрочка")
+    assert "расрочка" in text.content_words("можно платить по частям?")
+    assert "почтароси" in text.content_words("посылка почтой россии идёт долго")
+    assert "новапошта" in text.content_words("доставка новою поштою")
+    # not adjacent: no expression
+    assert "трейдин" not in text.content_words("можно сдать свой старый телефон?")
+    assert "трейдин" in text.content_words("можно сдать старый телефон?")
+    # the admin's text: other companies' names are joined, expressions are not read
+    assert "трейдин" not in text.terms("Можно сдать старый телефон?")
+    assert "royalmail" in text.terms("We ship with Royal Mail")
+
+
+def test_expressions_the_faq_itself_uses_are_not_read_in_questions() -> None:
+    """Where the admin writes "пункт выдачи", the visitor's "пункт выдачи" must meet
+    those words, not a word standing for them."""
+    question = "сколько стоит доставка в пункт выдачи?"
+    assert "пвз" in text.content_words(question)
+    own = text.expressions_besides(["Курьер 390 ₽, пункт выдачи 190 ₽."])
+    assert text.content_words(question, own)[-2:] == ["пункт", "выдачи"]
+    # names are joined in the admin's text too, so they stay
+    assert text.content_words("почтой россии", own) == ["почтароси"]
+
+
 def test_misspelt_filler_is_recognised_but_short_words_are_not() -> None:
     assert text.is_filler_typo("здрасвуйте")
     assert text.is_filler_typo("пожалуйсто")
@@ -1152,6 +1185,32 @@ def test_a_question_naming_another_company_gets_suggestions_not_an_answer() -> N
     assert not isinstance(theirs, Answer)
     cabinet = index.match("не памятаю пароль від кабінету", "uk")
     assert isinstance(cabinet, Answer) and cabinet.entry.id == "password"
+
+
+def test_an_expression_brings_the_entry_it_means(monkeypatch: pytest.MonkeyPatch) -> None:
+    entries = [
+        entry("cancel", "How do I cancel my order?", locale="en"),
+        entry("return", "How do I return an item?", locale="en"),
+        entry("hours", "When are you open?", locale="en"),
+    ]
+    question = "found it cheaper elsewhere, can I back out of the order?"
+    decision = FaqIndex.build(entries).match(question, "en")
+    assert isinstance(decision, Answer) and decision.entry.id == "cancel"
+    monkeypatch.setattr(text, "_PHRASINGS_BY_FIRST", {})
+    assert not isinstance(FaqIndex.build(entries).match(question, "en"), Answer)
+
+
+def test_a_carrier_named_in_two_words_is_another_company_unless_the_faq_names_it() -> None:
+    status = entry("status", "How do I track my parcel?", locale="en")
+    hours = entry("hours", "When are you open?", locale="en")
+    question = "how do I track a royal mail parcel"
+    index = FaqIndex.build([status, hours])
+    assert isinstance(index.match("how do I track my parcel", "en"), Answer)
+    assert not isinstance(index.match(question, "en"), Answer)
+    # the shop's own carrier: its answer says so
+    ours = replace(status, answer="Track it on the Royal Mail site with the number we email.")
+    decision = FaqIndex.build([ours, hours]).match(question, "en")
+    assert isinstance(decision, Answer) and decision.entry.id == "status"
 
 
 def test_a_product_named_with_an_unknown_word_still_gets_the_answer() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from chatserver.core import commonness, text
+from chatserver.core import commonness, expressions, text
 
 _NAMES = """
     wildberries вайлдберриз валдберриз вайлдберис валберис озон ozon aliexpress алиэкспресс
@@ -373,7 +373,15 @@ _CACHE_SIZE = 16_384
 @functools.cache
 def _forms(extra: tuple[str, ...] = ()) -> frozenset[str]:
     """Every listed word, folded as ``text.words`` folds question words."""
-    items = (*_NAMES.split(), *_MORE_NAMES.split(), *_WORLD.split(), *_GOODS.split(), *extra)
+    joined = (name for names in expressions.NAMES.values() for name in names.values())
+    items = (
+        *_NAMES.split(),
+        *_MORE_NAMES.split(),
+        *_WORLD.split(),
+        *_GOODS.split(),
+        *joined,
+        *extra,
+    )
     return frozenset(w for item in items for w in text.words(item))
 
 

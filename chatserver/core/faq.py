@@ -308,6 +308,8 @@ class FaqIndex:
     # synonym stem -> the FAQ terms it names (KEY_MATCH or closer), looked up once here
     _synonym_hits: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _topics: Topics = field(repr=False)
+    # the built-in expressions read in questions: those the FAQ's own text does not use
+    _expressions: text.Expressions = field(repr=False)
 
     @classmethod
     def build(
@@ -359,6 +361,11 @@ class FaqIndex:
                     raw.append((i, _phrasing_terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
+        expressions = text.expressions_besides(
+            itertools.chain.from_iterable(
+                (*entry.questions, *entry.keywords, entry.answer) for entry in entries
+            )
+        )
         vocab = text.Vocabulary(
             itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)
         )
@@ -460,6 +467,7 @@ class FaqIndex:
             _synonyms=synonym_table,
             _synonym_hits=_synonym_hits(synonym_table, vocab),
             _topics=topic_words,
+            _expressions=expressions,
         )
 
     def get(self, entry_id: str) -> FaqEntry | None:
@@ -597,7 +605,7 @@ class FaqIndex:
     def _parse(self, question: str) -> _Query | None:
         """The question as terms; a Latin one is also read as transliterated Cyrillic,
         and that reading wins when it finds clearly more of its words in the FAQ."""
-        content = text.content_words(question)
+        content = text.content_words(question, self._expressions)
         language = text.detect_locale(question)
         native = self._query(content, "native", question, language)
         if not self._cyrillic or language != "en":
@@ -617,7 +625,9 @@ class FaqIndex:
         latin = " ".join(text.translit(w) or w for w in content)
         best, best_known = native, _strong(native)
         for variant in (latin, text.translit_uk(latin)):
-            query = self._query(text.content_words(variant), "translit", question, None)
+            query = self._query(
+                text.content_words(variant, self._expressions), "translit", question, None
+            )
             if _strong(query) >= best_known + TRANSLIT_GAIN:
                 best, best_known = query, _strong(query)
         return best

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 import Stemmer
 from rapidfuzz import fuzz, process
 
+from chatserver.core import expressions
+
 _UK_LETTERS = frozenset("іїєґ")
 _RU_LETTERS = frozenset("ыэъё")
 _LATIN_LETTER = re.compile("[a-z]")
@@ -282,6 +284,12 @@ _PHRASE_STARTS = frozenset(_PHRASES_BY_FIRST)
 
 
 def _drop_phrases(tokens: list[str]) -> list[str]:
+    """``tokens`` without filler phrases, idioms and other companies' names read as the
+    words they mean (the admin's text and the visitor's alike)."""
+    return _read_expressions(_drop_fillers(tokens), _NAMES_BY_FIRST)
+
+
+def _drop_fillers(tokens: list[str]) -> list[str]:
     if _PHRASE_STARTS.isdisjoint(tokens):
         return tokens  # the usual case: one set operation
     out: list[str] = []
@@ -298,9 +306,13 @@ def _drop_phrases(tokens: list[str]) -> list[str]:
     return out
 
 
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that can tell one question from another (not stemmed)."""
-    tokens = _drop_phrases(words(text))
+def content_words(text: str, expressions: Expressions | None = None) -> list[str]:
+    """The words of a visitor's ``text`` that can tell one question from another (not
+    stemmed), with the ``expressions`` visitors use (all built-in ones by default; see
+    ``expressions_besides``) read as the words they mean. The admin's text keeps its
+    own words (``terms``)."""
+    table = _EXPRESSIONS_BY_FIRST if expressions is None else expressions
+    tokens = _read_expressions(_drop_fillers(words(text)), table)
     return [t for t in tokens if t not in FILLER_WORDS and t not in STOP_WORDS]
 
 
@@ -395,6 +407,80 @@ def stem(word: str) -> str:
         return _EN_STEMS[word]
     stemmed = _EN_STEMMER.stemWord(word)
     return stemmed if len(stemmed) >= _MIN_STEM_EN else word
+
+
+# --- expressions ----------------------------------------------------------------------
+# Multi-word expressions read as the word they mean (``expressions``): "back out of the
+# order" is a cancellation, "royal mail" one company. Matched on stems, so one entry
+# covers the inflected forms ("почтой россии"); the words must stand together.
+
+
+@functools.lru_cache(maxsize=65_536)
+def _stem_key(word: str) -> str:
+    return stem(word)
+
+
+Expressions = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
+
+
+def _expression_table(*tables: dict[str, dict[str, str]]) -> Expressions:
+    """Expressions (phrase -> meaning, per language) keyed by their first word's stem,
+    longest first."""
+    found: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for by_language in tables:
+        for language_table in by_language.values():
+            for phrase, meaning in language_table.items():
+                key = tuple(_stem_key(w) for w in words(phrase))
+                if len(key) > 1:
+                    found.setdefault(key[0], []).append((key, tuple(words(meaning))))
+    return {w: tuple(sorted(ps, key=lambda p: len(p[0]), reverse=True)) for w, ps in found.items()}
+
+
+_NAMES_BY_FIRST = _expression_table(expressions.NAMES)
+_PHRASINGS_BY_FIRST = _expression_table(expressions.EXPRESSIONS)
+_EXPRESSIONS_BY_FIRST = _expression_table(expressions.EXPRESSIONS, expressions.NAMES)
+
+
+def expressions_besides(texts: Iterable[str]) -> Expressions:
+    """The built-in expressions to read in visitors' questions, less those that
+    ``texts`` (an FAQ's phrasings, keywords and answers) use themselves: where the admin
+    writes "пункт выдачи" or "send back", the visitor's same words must meet the
+    admin's, not a word that stands for them. Names of other companies are always read
+    (``terms`` joins them in the admin's text too)."""
+    used: set[tuple[str, ...]] = set()
+    for item in texts:
+        keys = [_stem_key(t) for t in _drop_fillers(words(item))]
+        for i, first in enumerate(keys):
+            for phrase, _ in _PHRASINGS_BY_FIRST.get(first, ()):
+                if tuple(keys[i : i + len(phrase)]) == phrase:
+                    used.add(phrase)
+    table = {
+        first: tuple(p for p in phrases if p[0] not in used)
+        for first, phrases in _PHRASINGS_BY_FIRST.items()
+    }
+    for first, phrases in _NAMES_BY_FIRST.items():
+        table[first] = tuple(
+            sorted((*table.get(first, ()), *phrases), key=lambda p: len(p[0]), reverse=True)
+        )
+    return {first: phrases for first, phrases in table.items() if phrases}
+
+
+def _read_expressions(tokens: list[str], table: Expressions) -> list[str]:
+    keys = [_stem_key(t) for t in tokens]
+    if table.keys().isdisjoint(keys):
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase, meaning in table.get(keys[i], ()):
+            if tuple(keys[i : i + len(phrase)]) == phrase:
+                out.extend(meaning)
+                i += len(phrase)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 def terms(text: str) -> list[str]:
