@@ -47,6 +47,15 @@ And other companies' services that visitors confuse with the shop's ("мой з�
 
     locale: ru
     others: [мегамаркет, кинопоиск]
+
+And multi-word expressions visitors use, read in their questions as the word they mean
+(beyond the built-in table of ``chatserver.core.expressions``); each of two words or
+more, matched on word stems::
+
+    locale: ru
+    expressions:
+      оформить возврат: вернуть
+      не пришел трек: отследить
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from chatserver.core.faq import FaqEntry, FaqIndex, MatchSettings
 from chatserver.core.models import LOCALES
+from chatserver.core.text import words
 from chatserver.errors import ConfigError
 from chatserver.tasks import stop_if_cancelled
 
@@ -87,6 +97,7 @@ FILE_KEYS = (
     "synonyms",
     "products",
     "others",
+    "expressions",
 )
 ENTRY_KEYS = (
     "id",
@@ -124,6 +135,8 @@ class LoadResult:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per locale: groups
     products: tuple[str, ...] = ()  # what the shop sells, every file's list
     others: tuple[str, ...] = ()  # other companies' services, every file's list
+    # per locale: phrase -> what it means
+    expressions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def build(self, settings: MatchSettings | None = None) -> FaqIndex:
         """The match index of these entries with the files' phrases, synonyms and
@@ -135,6 +148,7 @@ class LoadResult:
             self.synonyms,
             self.products,
             self.others,
+            self.expressions,
         )
 
     @property
@@ -187,6 +201,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
     synonyms: dict[str, list[str]] = {}
     products: list[str] = []
     others: list[str] = []
+    expressions: dict[str, dict[str, str]] = {}
     for path in files:
         checker = _FileChecker(path)
         for entry, line in checker.load(max_file_bytes):
@@ -203,6 +218,8 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
             synonyms.setdefault(locale, []).extend(found)
         products.extend(checker.products)
         others.extend(checker.others)
+        for locale, table in checker.expressions.items():
+            expressions.setdefault(locale, {}).update(table)
     if not entries and not problems:
         problems.append(FaqProblem(str(directory), 0, "the FAQ files contain no entries"))
     handoff = {loc: tuple(dict.fromkeys(found)) for loc, found in phrases.items()}
@@ -215,6 +232,7 @@ def load_faq_dir(directory: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Lo
         groups,
         tuple(dict.fromkeys(products)),
         tuple(dict.fromkeys(others)),
+        expressions,
     )
 
 
@@ -229,6 +247,7 @@ class _FileChecker:
         self.synonyms: dict[str, tuple[str, ...]] = {}
         self.products: tuple[str, ...] = ()
         self.others: tuple[str, ...] = ()
+        self.expressions: dict[str, dict[str, str]] = {}
         self._constructor = SafeConstructor()
 
     def report(self, at: Node | int, message: str) -> None:
@@ -266,8 +285,14 @@ class _FileChecker:
         others_node = top.get("others")
         if others_node is not None:
             self.others = self._word_list(others_node, "others")
+        expressions_node = top.get("expressions")
+        if expressions_node is not None:
+            table = self._expressions(expressions_node)
+            if table and locale is not None:
+                self.expressions[locale] = table
         if entries_node is None:
-            if all(n is None for n in (phrases_node, synonyms_node, products_node, others_node)):
+            extras = (phrases_node, synonyms_node, products_node, others_node, expressions_node)
+            if all(n is None for n in extras):
                 self.report(root, "missing 'entries' (a list of questions and answers)")
             return
         if not isinstance(entries_node, SequenceNode):
@@ -389,6 +414,28 @@ class _FileChecker:
         if any(item is None for item in items):
             return None
         return tuple(item for item in items if item is not None)
+
+    def _expressions(self, node: Node) -> dict[str, str]:
+        """``expressions``: a mapping of phrases (two words or more) to what each means;
+        each bad item is reported at its own line and left out."""
+        if not isinstance(node, MappingNode) or not node.value:
+            self.report(node, "'expressions' must be a mapping of phrases to their meaning")
+            return {}
+        table: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            phrase = self._text(key_node, "expression", required=True)
+            meaning = self._text(value_node, f"meaning of {phrase}", required=True)
+            if phrase is None or meaning is None:
+                continue
+            if len(words(phrase)) < 2:
+                self.report(key_node, f"the expression {phrase!r} needs two words or more")
+            elif not words(meaning):
+                self.report(value_node, f"the meaning of {phrase!r} has no words")
+            elif phrase in table:
+                self.report(key_node, f"duplicate expression {phrase!r}")
+            else:
+                table[phrase] = meaning
+        return table
 
     def _synonym_groups(self, node: Node) -> tuple[str, ...]:
         """``synonyms``: a list of groups, each "a, b, c" or a list of words; a flat list

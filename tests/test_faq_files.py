@@ -526,3 +526,39 @@ def test_others_key_names_other_companies_services(tmp_path: Path) -> None:
 )
 def test_products_key_problems(tmp_path: Path, body: str, message: str) -> None:
     assert message in only_problem(tmp_path, body)
+
+
+def test_expressions_key_extends_the_built_in_expressions(tmp_path: Path) -> None:
+    body = """\
+        locale: en
+        entries:
+          - id: cancel
+            questions: ["How do I cancel my order?", "Can I cancel an order?"]
+            answer: Write to us before it ships.
+          - id: hours
+            questions: ["When are you open?"]
+            answer: 10 to 9.
+        """
+    write(tmp_path, "en.yaml", body)
+    question = "can I pull the plug on my order?"
+    assert not isinstance(load_faq_dir(tmp_path).build().match(question, "en"), Answer)
+    more = "        expressions:\n          pull the plug: cancel\n"
+    write(tmp_path, "en.yaml", body.rstrip(" ") + more)
+    result = load_faq_dir(tmp_path)
+    assert result.problems == ()
+    assert result.expressions == {"en": {"pull the plug": "cancel"}}
+    answered = result.build().match(question, "en")
+    assert isinstance(answered, Answer) and answered.entry.id == "cancel"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("locale: en\nexpressions: []\n", ":2: 'expressions' must be a mapping"),
+        ("locale: en\nexpressions:\n  scrap: cancel\n", ":3: the expression 'scrap' needs two"),
+        ("locale: en\nexpressions:\n  scrap it:\n", ":3: 'meaning of scrap it' is empty"),
+        ("locale: en\nexpressions:\n  scrap it: '!!'\n", ":3: the meaning of 'scrap it' has no"),
+    ],
+)
+def test_expressions_key_problems(tmp_path: Path, body: str, message: str) -> None:
+    assert message in only_problem(tmp_path, body)

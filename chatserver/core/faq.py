@@ -320,14 +320,18 @@ class FaqIndex:
         synonyms: Mapping[str, Sequence[str]] | None = None,
         products: Sequence[str] = (),
         others: Sequence[str] = (),
+        expressions: Mapping[str, Mapping[str, str]] | None = None,
     ) -> FaqIndex:
         """Index ``entries``; ``handoff_phrases`` (locale -> phrases) extend the built-in
         list of requests for a person (``intents.HANDOFF_PHRASES``), ``synonyms``
-        (locale -> comma-separated groups) the built-in synonym table; ``products`` and
-        ``others`` name the shop's goods and other companies' services (``topics``)."""
+        (locale -> comma-separated groups) the built-in synonym table, ``expressions``
+        (locale -> phrase -> meaning) the built-in expressions (``text``); ``products``
+        and ``others`` name the shop's goods and other companies' services (``topics``)."""
         warm()
         with _collector_paused():
-            return cls._build(entries, settings, handoff_phrases, synonyms, products, others)
+            return cls._build(
+                entries, settings, handoff_phrases, synonyms, products, others, expressions
+            )
 
     @classmethod
     def _build(
@@ -338,6 +342,7 @@ class FaqIndex:
         synonyms: Mapping[str, Sequence[str]] | None,
         products: Sequence[str],
         others: Sequence[str],
+        extra_expressions: Mapping[str, Mapping[str, str]] | None,
     ) -> FaqIndex:
         position: dict[str, int] = {}
         for i, entry in enumerate(entries):
@@ -364,7 +369,8 @@ class FaqIndex:
         expressions = text.expressions_besides(
             itertools.chain.from_iterable(
                 (*entry.questions, *entry.keywords, entry.answer) for entry in entries
-            )
+            ),
+            extra_expressions,
         )
         vocab = text.Vocabulary(
             itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)

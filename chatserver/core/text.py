@@ -423,7 +423,7 @@ def _stem_key(word: str) -> str:
 Expressions = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
 
 
-def _expression_table(*tables: dict[str, dict[str, str]]) -> Expressions:
+def _expression_table(*tables: Mapping[str, Mapping[str, str]]) -> Expressions:
     """Expressions (phrase -> meaning, per language) keyed by their first word's stem,
     longest first."""
     found: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -441,22 +441,27 @@ _PHRASINGS_BY_FIRST = _expression_table(expressions.EXPRESSIONS)
 _EXPRESSIONS_BY_FIRST = _expression_table(expressions.EXPRESSIONS, expressions.NAMES)
 
 
-def expressions_besides(texts: Iterable[str]) -> Expressions:
-    """The built-in expressions to read in visitors' questions, less those that
-    ``texts`` (an FAQ's phrasings, keywords and answers) use themselves: where the admin
-    writes "пункт выдачи" or "send back", the visitor's same words must meet the
-    admin's, not a word that stands for them. Names of other companies are always read
-    (``terms`` joins them in the admin's text too)."""
+def expressions_besides(
+    texts: Iterable[str], extra: Mapping[str, Mapping[str, str]] | None = None
+) -> Expressions:
+    """The expressions to read in visitors' questions, built-in and ``extra`` (an FAQ's
+    own, locale -> phrase -> meaning), less those that ``texts`` (the FAQ's phrasings,
+    keywords and answers) use themselves: where the admin writes "пункт выдачи" or
+    "send back", the visitor's same words must meet the admin's, not a word that stands
+    for them. Names of other companies are always read (``terms`` joins them in the
+    admin's text too)."""
+    phrasings = _PHRASINGS_BY_FIRST
+    if extra:
+        phrasings = _expression_table(extra, expressions.EXPRESSIONS)  # the admin's first
     used: set[tuple[str, ...]] = set()
     for item in texts:
         keys = [_stem_key(t) for t in _drop_fillers(words(item))]
         for i, first in enumerate(keys):
-            for phrase, _ in _PHRASINGS_BY_FIRST.get(first, ()):
+            for phrase, _ in phrasings.get(first, ()):
                 if tuple(keys[i : i + len(phrase)]) == phrase:
                     used.add(phrase)
     table = {
-        first: tuple(p for p in phrases if p[0] not in used)
-        for first, phrases in _PHRASINGS_BY_FIRST.items()
+        first: tuple(p for p in phrases if p[0] not in used) for first, phrases in phrasings.items()
     }
     for first, phrases in _NAMES_BY_FIRST.items():
         table[first] = tuple(
