@@ -108,7 +108,8 @@ def test_expressions_the_faq_itself_uses_are_not_read_in_questions() -> None:
     those words, not a word standing for them."""
     question = "сколько стоит доставка в пункт выдачи?"
     assert "пвз" in text.content_words(question)
-    own = text.expressions_besides(["Курьер 390 ₽, пункт выдачи 190 ₽."])
+    answer = "Курьер 390 ₽, пункт выдачи 190 ₽."
+    own = text.expressions_besides([(answer, text.terms(answer))])
     assert text.content_words(question, own)[-2:] == ["пункт", "выдачи"]
     # names are joined in the admin's text too, so they stay
     assert text.content_words("почтой россии", own) == ["почтароси"]

@@ -366,16 +366,17 @@ class FaqIndex:
                     raw.append((i, _phrasing_terms(split), factor, source))
         raw = [r for r in raw if r[1]]
         answers = [text.terms(entry.answer) for entry in entries]
-        expressions = text.expressions_besides(
-            itertools.chain.from_iterable(
-                (*entry.questions, *entry.keywords, entry.answer) for entry in entries
-            ),
-            extra_expressions,
-        )
         vocab = text.Vocabulary(
             itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)
         )
         term_id = vocab.ids()
+        expressions = text.expressions_besides(
+            itertools.chain(
+                ((source, frozenset(ts)) for _, ts, _, source in raw),
+                ((entry.answer, frozenset(ts)) for entry, ts in zip(entries, answers, strict=True)),
+            ),
+            extra_expressions,
+        )
         bags: list[set[int]] = [set() for _ in entries]
         for i, ts, _, _ in raw:
             bags[i].update(map(term_id.__getitem__, ts))

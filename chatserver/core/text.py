@@ -21,7 +21,7 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -437,24 +437,37 @@ def _expression_table(*tables: Mapping[str, Mapping[str, str]]) -> Expressions:
 
 
 _NAMES_BY_FIRST = _expression_table(expressions.NAMES)
+_FUNCTION_STEMS = frozenset(stem(w) for w in FILLER_WORDS | STOP_WORDS)
 _PHRASINGS_BY_FIRST = _expression_table(expressions.EXPRESSIONS)
 _EXPRESSIONS_BY_FIRST = _expression_table(expressions.EXPRESSIONS, expressions.NAMES)
 
 
 def expressions_besides(
-    texts: Iterable[str], extra: Mapping[str, Mapping[str, str]] | None = None
+    texts: Iterable[tuple[str, Collection[str]]],
+    extra: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Expressions:
     """The expressions to read in visitors' questions, built-in and ``extra`` (an FAQ's
     own, locale -> phrase -> meaning), less those that ``texts`` (the FAQ's phrasings,
-    keywords and answers) use themselves: where the admin writes "пункт выдачи" or
-    "send back", the visitor's same words must meet the admin's, not a word that stands
-    for them. Names of other companies are always read (``terms`` joins them in the
-    admin's text too)."""
+    keywords and answers, each with its ``terms``) use themselves: where the admin
+    writes "пункт выдачи" or "send back", the visitor's same words must meet the
+    admin's, not a word that stands for them. Names of other companies are always read
+    (``terms`` joins them in the admin's text too), and so are expressions of function
+    words only ("б у")."""
     phrasings = _PHRASINGS_BY_FIRST
     if extra:
         phrasings = _expression_table(extra, expressions.EXPRESSIONS)  # the admin's first
+    # A text can hold an expression only if its terms include the expression's content
+    # words: only such texts are split into words again (a large FAQ builds cheaply).
+    by_term: dict[str, list[frozenset[str]]] = {}
+    for phrases in phrasings.values():
+        for phrase, _ in phrases:
+            content = frozenset(k for k in phrase if k not in _FUNCTION_STEMS)
+            if content:
+                by_term.setdefault(min(content), []).append(content)
     used: set[tuple[str, ...]] = set()
-    for item in texts:
+    for item, found in texts:
+        if not any(c.issubset(found) for t in found for c in by_term.get(t, ())):
+            continue
         keys = [_stem_key(t) for t in _drop_fillers(words(item))]
         for i, first in enumerate(keys):
             for phrase, _ in phrasings.get(first, ()):
