@@ -522,9 +522,13 @@ def test_others_key_names_other_companies_services(tmp_path: Path) -> None:
         ("locale: ru\nproducts: телевизор\n", ":2: 'products' must be a list"),
         ("locale: ru\nothers: []\n", ":2: 'others' is empty"),
         ("locale: ru\nothers: {a: 1}\n", ":2: 'others' must be a list"),
+        ("locale: en\nexpressions: []\n", ":2: 'expressions' must be a mapping"),
+        ("locale: en\nexpressions:\n  scrap: cancel\n", ":3: the expression 'scrap' needs two"),
+        ("locale: en\nexpressions:\n  scrap it:\n", ":3: 'meaning of scrap it' is empty"),
+        ("locale: en\nexpressions:\n  scrap it: '!!'\n", ":3: the meaning of 'scrap it' has no"),
     ],
 )
-def test_products_key_problems(tmp_path: Path, body: str, message: str) -> None:
+def test_file_level_key_problems(tmp_path: Path, body: str, message: str) -> None:
     assert message in only_problem(tmp_path, body)
 
 
@@ -549,16 +553,3 @@ def test_expressions_key_extends_the_built_in_expressions(tmp_path: Path) -> Non
     assert result.expressions == {"en": {"pull the plug": "cancel"}}
     answered = result.build().match(question, "en")
     assert isinstance(answered, Answer) and answered.entry.id == "cancel"
-
-
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [
-        ("locale: en\nexpressions: []\n", ":2: 'expressions' must be a mapping"),
-        ("locale: en\nexpressions:\n  scrap: cancel\n", ":3: the expression 'scrap' needs two"),
-        ("locale: en\nexpressions:\n  scrap it:\n", ":3: 'meaning of scrap it' is empty"),
-        ("locale: en\nexpressions:\n  scrap it: '!!'\n", ":3: the meaning of 'scrap it' has no"),
-    ],
-)
-def test_expressions_key_problems(tmp_path: Path, body: str, message: str) -> None:
-    assert message in only_problem(tmp_path, body)

@@ -292,11 +292,17 @@ def _drop_phrases(tokens: list[str]) -> list[str]:
 def _drop_fillers(tokens: list[str]) -> list[str]:
     if _PHRASE_STARTS.isdisjoint(tokens):
         return tokens  # the usual case: one set operation
+    return _replace_phrases(tokens, tokens, _PHRASES_BY_FIRST)
+
+
+def _replace_phrases(tokens: list[str], keys: list[str], table: Expressions) -> list[str]:
+    """``tokens`` with each phrase of ``table`` (found by the tokens' ``keys``: the
+    tokens themselves or their stems) replaced by what it means."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase, meaning in _PHRASES_BY_FIRST.get(tokens[i], ()):
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
+        for phrase, meaning in table.get(keys[i], ()):
+            if tuple(keys[i : i + len(phrase)]) == phrase:
                 out.extend(meaning)
                 i += len(phrase)
                 break
@@ -487,18 +493,7 @@ def _read_expressions(tokens: list[str], table: Expressions) -> list[str]:
     keys = [_stem_key(t) for t in tokens]
     if table.keys().isdisjoint(keys):
         return tokens
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for phrase, meaning in table.get(keys[i], ()):
-            if tuple(keys[i : i + len(phrase)]) == phrase:
-                out.extend(meaning)
-                i += len(phrase)
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
+    return _replace_phrases(tokens, keys, table)
 
 
 def terms(text: str) -> list[str]:
