@@ -213,6 +213,15 @@ def test_multi_word_handoff_counts_anywhere_and_tolerates_typos() -> None:
     assert 80.0 <= detector.score(text.terms("соеденити с аператором")) < 100.0
 
 
+def test_handoff_phrases_are_read_as_visitors_questions_are() -> None:
+    """A phrase holding an expression ("customer service" reads as "support" in a
+    question) is read the same way, so it still meets the visitor's words."""
+    detector = HandoffDetector({"en": ("customer service representative",)})
+    question = text.question_terms("get me a customer service representative")
+    assert "suport" in question
+    assert detector.score(question) > 0
+
+
 def test_the_senior_one_is_asked_for_by_phrase_not_by_a_lone_word() -> None:
     detector = HandoffDetector()
     assert detector.score(text.terms("позовите старшего смены")) >= 80.0

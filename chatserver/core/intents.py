@@ -32,7 +32,7 @@ from chatserver.core.handoff_concepts import (
     sounds_like,
 )
 from chatserver.core.handoff_cues import clauses
-from chatserver.core.text import Vocabulary, terms
+from chatserver.core.text import Vocabulary, question_terms
 
 __all__ = [
     "HANDOFF_CONCEPTS",
@@ -154,7 +154,9 @@ class HandoffDetector:
     __slots__ = ("_phrases", "_vocab")
 
     def __init__(self, phrases: Mapping[str, Sequence[str]] = HANDOFF_PHRASES) -> None:
-        texts = [(loc, text, terms(text)) for loc, items in phrases.items() for text in items]
+        texts = [
+            (loc, text, question_terms(text)) for loc, items in phrases.items() for text in items
+        ]
         self._vocab = Vocabulary(t for _, _, ts in texts for t in ts)
         self._phrases = tuple(
             Phrase(loc, text, tuple(self._vocab.index(t) for t in ts))

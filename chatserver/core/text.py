@@ -496,6 +496,13 @@ def _read_expressions(tokens: list[str], table: Expressions) -> list[str]:
     return _replace_phrases(tokens, keys, table)
 
 
+def question_terms(text: str) -> list[str]:
+    """Stemmed content words of ``text`` read as a visitor's question (expressions
+    included, see ``content_words``), duplicates removed, order kept: for phrases that
+    stand for what visitors type (requests for a person)."""
+    return list(dict.fromkeys(stem(w) for w in content_words(text)))
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words of ``text``, duplicates removed, order kept."""
     found = dict.fromkeys(map(_term, _drop_phrases(words(text))))
