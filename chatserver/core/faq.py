@@ -308,7 +308,8 @@ class FaqIndex:
     # synonym stem -> the FAQ terms it names (KEY_MATCH or closer), looked up once here
     _synonym_hits: dict[str, tuple[tuple[int, float], ...]] = field(repr=False)
     _topics: Topics = field(repr=False)
-    # the built-in expressions read in questions: those the FAQ's own text does not use
+    # the expressions read in questions (built-in, the admin's, other companies' names),
+    # less those the FAQ's own text uses (text.expressions_besides)
     _expressions: text.Expressions = field(repr=False)
 
     @classmethod

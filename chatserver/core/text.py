@@ -418,12 +418,8 @@ def stem(word: str) -> str:
 # --- expressions ----------------------------------------------------------------------
 # Multi-word expressions read as the word they mean (``expressions``): "back out of the
 # order" is a cancellation, "royal mail" one company. Matched on stems, so one entry
-# covers the inflected forms ("почтой россии"); the words must stand together.
-
-
-@functools.lru_cache(maxsize=65_536)
-def _stem_key(word: str) -> str:
-    return stem(word)
+# covers the inflected forms ("почтой россии"); the words must stand together. ``stem``
+# is memoised, so a message's words cost a dict read each.
 
 
 Expressions = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]
@@ -436,7 +432,7 @@ def _expression_table(*tables: Mapping[str, Mapping[str, str]]) -> Expressions:
     for by_language in tables:
         for language_table in by_language.values():
             for phrase, meaning in language_table.items():
-                key = tuple(_stem_key(w) for w in words(phrase))
+                key = tuple(stem(w) for w in words(phrase))
                 if len(key) > 1:
                     found.setdefault(key[0], []).append((key, tuple(words(meaning))))
     return {w: tuple(sorted(ps, key=lambda p: len(p[0]), reverse=True)) for w, ps in found.items()}
@@ -474,7 +470,7 @@ def expressions_besides(
     for item, found in texts:
         if not any(c.issubset(found) for t in found for c in by_term.get(t, ())):
             continue
-        keys = [_stem_key(t) for t in _drop_fillers(words(item))]
+        keys = [stem(t) for t in _drop_fillers(words(item))]
         for i, first in enumerate(keys):
             for phrase, _ in phrasings.get(first, ()):
                 if tuple(keys[i : i + len(phrase)]) == phrase:
@@ -490,7 +486,7 @@ def expressions_besides(
 
 
 def _read_expressions(tokens: list[str], table: Expressions) -> list[str]:
-    keys = [_stem_key(t) for t in tokens]
+    keys = [stem(t) for t in tokens]
     if table.keys().isdisjoint(keys):
         return tokens
     return _replace_phrases(tokens, keys, table)
