@@ -61,6 +61,20 @@ def test_words_glue_apostrophes_and_hyphens() -> None:
     ]
 
 
+def test_english_contractions_are_spelt_out_not_glued_into_words() -> None:
+    """ "I'd", "I'll", "there's" are no words "id", "il", "theres" (each an unknown word
+    weighing against the question); an order ID and Ukrainian apostrophes stay."""
+    assert text.words("I'd like it, I'll wait") == ["i", "would", "like", "it", "i", "wil", "wait"]
+    assert text.content_words("I've moved, there's a typo in my order ID, you'll fix it?") == [
+        "moved",
+        "typo",
+        "order",
+        "id",
+        "fix",
+    ]
+    assert text.words("п'ять днів") == ["пять", "днів"]
+
+
 def test_content_words_drop_greetings_politeness_and_stop_words() -> None:
     q = "Здравствуйте! Добрый день. Подскажите, пожалуйста, сколько идёт доставка?"
     assert text.content_words(q) == ["сколько", "идет", "доставка"]
@@ -1154,6 +1168,22 @@ def test_a_product_word_is_weak_evidence_for_an_entry_that_uses_it() -> None:
     score_sold = {s.entry.id: s.score for s in sold}
     assert score_sold["contacts"] < score["contacts"]
     assert score_sold["return"] >= score["return"]
+
+
+def test_a_product_is_one_of_the_goods_the_faq_speaks_of() -> None:
+    """ "хочу повернути навушники": the return entry asks "Як повернути товар?", and
+    headphones (under ``products:``) are one of the goods; the refund entry shares the
+    verb ("повернуть гроші") but not the goods."""
+    entries = [
+        entry("return", "Як повернути товар?", "Які умови повернення?", locale="uk"),
+        entry("refund", "Коли повернуть гроші за повернення?", locale="uk"),
+        entry("hours", "Коли ви працюєте?", locale="uk"),
+    ]
+    question = "хочу повернути навушники"
+    plain = FaqIndex.build(entries).match(question, "uk")
+    assert not isinstance(plain, Answer)
+    sold = FaqIndex.build(entries, products=["навушники"]).match(question, "uk")
+    assert isinstance(sold, Answer) and sold.entry.id == "return"
 
 
 def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:

@@ -650,7 +650,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # refurbished, second-hand
         "refurbished, refurb, secondhand, preowned, renewed",
         # goods
-        "item, items, product, goods, merchandise, merch, purchase",
+        "item, items, product, merchandise, merch, purchase",  # not "goods": "good"
         # device
         "device, gadget, appliance",
         # specifications

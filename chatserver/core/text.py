@@ -40,6 +40,14 @@ _APOSTROPHES = re.compile(f"[{re.escape(_APOSTROPHE_MARKS)}]")
 _HYPHEN = re.compile(rf"(?<=[^\W_])[{re.escape(_HYPHEN_MARKS)}](?=[^\W_])")
 # Most text has neither: one search is a third of the two substitutions (index build)
 _FOLD_MARKS = re.compile(f"[{re.escape(_APOSTROPHE_MARKS + _HYPHEN_MARKS)}]")
+# An English pronoun's contraction is spelt out: "I'd", "I'll", "there's" must not
+# become the words "id", "ill", "theres" (written without the apostrophe, the
+# unambiguous ones are stop words).
+_CONTRACTION = re.compile(
+    rf"\b(i|you|we|they|he|she|it|there|here|that|what|who|where|how|let)"
+    rf"[{re.escape(_APOSTROPHE_MARKS)}](d|ll|ve|re|m|s)\b"
+)
+_CONTRACTED = {"d": "would", "ll": "will", "ve": "have", "re": "are", "m": "am", "s": "is"}
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation and emoji fall out
 _REPEAT = re.compile(r"([^\W\d_])\1+")  # letters only: "100" stays "100"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -88,6 +96,8 @@ all as not no nor dont doesnt didnt isnt arent wasnt wont very too than then aga
 both each other such same only until during while because yet still ago like
 something anything everything someone anyone many through before after above below
 further once now few more most own
+ive youve weve theyve youre theyre youll theyll itll youd theyd thats theres lets hes
+shes couldnt shouldnt wouldnt havent hasnt hadnt werent aint
 ok okay yes yeah yep really actually already maybe anyway though guys got going
 нет могу может нужно очень какого каком какому сейчас
 можу може треба дуже якої якій якою якого якому зараз
@@ -162,6 +172,8 @@ _ALIASES = {
     "whats": "what",
     "cant": "cannot",
     "im": "i",
+    "r": "are",
+    "xmas": "christmas",
 }
 
 
@@ -211,11 +223,15 @@ def translit_uk(cyrillic: str) -> str:
     return cyrillic.translate(_TRANSLIT_UK)
 
 
+def _spell_out(contraction: re.Match[str]) -> str:
+    return f"{contraction[1]} {_CONTRACTED[contraction[2]]}"
+
+
 def fold(text: str) -> str:
     """Casefold and fold the spellings we treat as equal (ё/е, apostrophes, hyphens)."""
     text = text.casefold().replace("ё", "е")
     if _FOLD_MARKS.search(text):
-        text = _HYPHEN.sub("", _APOSTROPHES.sub("", text))
+        text = _HYPHEN.sub("", _APOSTROPHES.sub("", _CONTRACTION.sub(_spell_out, text)))
     return text
 
 

@@ -72,6 +72,13 @@ _SHOP_WORDS = """
     purchase item items product products site website store shop seller goods thing
     things color colour size model quantity
 """
+# The FAQ's words for any of the goods ("Як повернути товар?", "How do I return an
+# item?"): what a product the visitor names is an instance of (``item_stems``).
+_ITEM_WORDS = """
+    товар товары продукт продукция
+    товар товари продукт продукція
+    item items product products merchandise
+"""
 # The people a visitor buys for or acts with ("подарок жене", "my brother will pick it
 # up"): who, as a name is, not another topic.
 _RELATION_WORDS = """
@@ -385,6 +392,12 @@ def _only_in(russian: str, ukrainian: str) -> str | None:
 @functools.cache
 def _shop_stems() -> frozenset[str]:
     return frozenset(text.stem(w) for w in text.words(_SHOP_WORDS))
+
+
+@functools.cache
+def item_stems() -> frozenset[str]:
+    """The stems of the words that name any of the goods (``_ITEM_WORDS``)."""
+    return frozenset(text.stem(w) for w in text.words(_ITEM_WORDS))
 
 
 @functools.cache
