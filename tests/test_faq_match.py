@@ -1118,7 +1118,9 @@ def _story_index() -> FaqIndex:
     )
 
 
-def test_a_question_sentence_is_answered_when_the_story_around_it_dilutes_it() -> None:
+def test_a_question_sentence_is_answered_when_the_story_around_it_dilutes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     index = _story_index()
     story = (
         "Oops, accidentally bought the same wireless gaming mouse twice yesterday evening, "
@@ -1127,6 +1129,10 @@ def test_a_question_sentence_is_answered_when_the_story_around_it_dilutes_it() -
     assert not isinstance(index.match(story.replace(". Can", " and can")), Answer)
     decision = index.match(story)
     assert isinstance(decision, Answer) and decision.entry.id == "cancel"
+    # the story weighs CONTEXT_SHARE: the whole message is answered ...
+    assert index.explain(story).sentence is None
+    # ... and at full weight, its question sentence alone is
+    monkeypatch.setattr(faq_module, "CONTEXT_SHARE", 1.0)
     assert index.explain(story).sentence == "Can I cancel one of the orders?"
 
 
@@ -1184,6 +1190,24 @@ def test_a_product_is_one_of_the_goods_the_faq_speaks_of() -> None:
     assert not isinstance(plain, Answer)
     sold = FaqIndex.build(entries, products=["навушники"]).match(question, "uk")
     assert isinstance(sold, Answer) and sold.entry.id == "return"
+
+
+def test_the_story_around_a_question_weighs_less_than_the_question(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentences before the question ("the courier was late and rude") are context:
+    at full weight their unknown words made the message look like another topic."""
+    entries = [
+        entry("return", "How do I return an item?", "Can I send an item back?", locale="en"),
+        entry("refund", "When will I get my money back?", locale="en"),
+        entry("delivery", "How long does delivery take?", locale="en"),
+        entry("hours", "When are you open?", locale="en"),
+    ]
+    message = "The courier was late and rude, the delivery took ages. Can I send it back?"
+    decision = FaqIndex.build(entries).match(message, "en")
+    assert isinstance(decision, Suggest) and decision.candidates[0].entry.id == "return"
+    monkeypatch.setattr(faq_module, "CONTEXT_SHARE", 1.0)
+    assert isinstance(FaqIndex.build(entries).match(message, "en"), NoMatch)
 
 
 def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:
