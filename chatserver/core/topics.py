@@ -72,12 +72,14 @@ _SHOP_WORDS = """
     purchase item items product products site website store shop seller goods thing
     things color colour size model quantity
 """
-# The FAQ's words for any of the goods ("Як повернути товар?", "How do I return an
-# item?"): what a product the visitor names is an instance of (``item_stems``).
+# The FAQ's words for any of the goods ("Як повернути товар?", "Do you repair
+# devices?"): what a product the visitor names is an instance of (``item_stems``). With
+# the device words on the dev split: 5 more right answers, 1 fewer wrong one.
 _ITEM_WORDS = """
-    товар товары продукт продукция
-    товар товари продукт продукція
-    item items product products merchandise
+    товар товары продукт продукция устройство девайс гаджет техника аппарат
+    товар товари продукт продукція пристрій девайс гаджет техніка апарат
+    item items product products merchandise device devices gadget gadgets appliance
+    appliances
 """
 # The people a visitor buys for or acts with ("подарок жене", "my brother will pick it
 # up"): who, as a name is, not another topic.
