@@ -1210,6 +1210,23 @@ def test_the_story_around_a_question_weighs_less_than_the_question(
     assert isinstance(FaqIndex.build(entries).match(message, "en"), NoMatch)
 
 
+def test_a_product_of_several_words_is_one_product_not_each_word() -> None:
+    """ "карта памяти" under ``products:``: a memory card is one of the goods, a bank
+    card ("картой можно?") is not."""
+    entries = [
+        entry("pay", "Можно оплатить картой?", "Какие способы оплаты?"),
+        entry("return", "Как вернуть товар?"),
+        entry("hours", "Когда вы работаете?"),
+        entry("status", "Где мой заказ?"),
+    ]
+    index = FaqIndex.build(entries, products=["карта памяти"])
+    memory = index.match("можно вернуть карту памяти?")
+    assert isinstance(memory, Answer) and memory.entry.id == "return"
+    bank = index.match("картой можно?")
+    assert isinstance(bank, Suggest)
+    assert [c.entry.id for c in bank.candidates] == ["pay"]
+
+
 def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:
     """ "phone" as the contacts entry's keyword: a question about a phone's calls is not
     a question about how to reach the shop."""

@@ -140,6 +140,11 @@ def test_the_admins_products_are_the_shops_topic() -> None:
     products = ["телевизор", "Samsung Galaxy"]
     assert weight("телевизоры", "телевизоры есть?", products=products) == PRODUCT
     assert weight("galaxy", "a galaxy in stock?", "en", products=products) == PRODUCT
+    # a product of several common words is one: its words are not products alone
+    goods = ["карта памяти", "power bank"]
+    assert weight("картой", "оплата картой", products=goods) != PRODUCT
+    assert weight("bank", "the bank declined it", "en", products=goods) != PRODUCT
+    assert weight("картапамяти", "картапамяти есть?", products=goods) == PRODUCT
 
 
 def test_spelling_keeps_doubled_letters_and_marks_names() -> None:

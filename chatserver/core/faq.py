@@ -387,6 +387,9 @@ class FaqIndex:
             itertools.chain(itertools.chain.from_iterable(r[1] for r in raw), *answers)
         )
         term_id = vocab.ids()
+        topic_words = Topics(products, others)
+        if topic_words.product_phrases:
+            extra_expressions = {**(extra_expressions or {}), "": topic_words.product_phrases}
         expressions = text.expressions_besides(
             itertools.chain(
                 ((source, frozenset(ts)) for _, ts, _, source in raw),
@@ -452,7 +455,6 @@ class FaqIndex:
         post_terms: list[int] = []
         post_phrasings: list[int] = []
         post_weights: list[float] = []
-        topic_words = Topics(products, others)
         for i, ts, factor, source in raw:
             if factor == KEYWORD_FACTOR and topic_words.product_stems.issuperset(ts):
                 continue  # a keyword that only names goods ("phone") is no question alone

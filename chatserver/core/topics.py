@@ -135,7 +135,17 @@ class Topics:
     (any language, matched by stem)."""
 
     def __init__(self, products: Iterable[str] = (), others: Iterable[str] = ()) -> None:
-        self._products = frozenset(text.stem(w) for phrase in products for w in text.words(phrase))
+        # A product of several words ("карта памяти", "power bank") is one: its words are
+        # not products alone ("оплата картой", "the bank declined"), and questions read
+        # it as one word (``product_phrases``). A name's words are ("Samsung Galaxy").
+        self.product_phrases = {
+            p: "".join(text.words(p)) for p in products if len(text.words(p)) > 1
+        }
+        self._products = frozenset(
+            text.stem(w)
+            for p in products
+            for w in (text.words(p) if _is_name(p) else ["".join(text.words(p))])
+        )
         self.elsewhere = Elsewhere(others)
         # (word, language, as typed, after an owner's preposition) -> its weight
         self._seen: dict[tuple[str, str | None, str, bool], Weight] = {}
@@ -394,6 +404,11 @@ def _only_in(russian: str, ukrainian: str) -> str | None:
 @functools.cache
 def _shop_stems() -> frozenset[str]:
     return frozenset(text.stem(w) for w in text.words(_SHOP_WORDS))
+
+
+def _is_name(phrase: str) -> bool:
+    """Whether every word of ``phrase`` is capitalised: a brand or model ("Google Pixel")."""
+    return all(w[:1].isupper() for w in phrase.split())
 
 
 @functools.cache
