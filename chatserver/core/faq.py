@@ -388,8 +388,11 @@ class FaqIndex:
         )
         term_id = vocab.ids()
         topic_words = Topics(products, others)
-        if topic_words.product_phrases:
-            extra_expressions = {**(extra_expressions or {}), "": topic_words.product_phrases}
+        if topic_words.product_phrases:  # read as one word in questions, like expressions
+            extra_expressions = {
+                **(extra_expressions or {}),
+                "products": topic_words.product_phrases,
+            }
         expressions = text.expressions_besides(
             itertools.chain(
                 ((source, frozenset(ts)) for _, ts, _, source in raw),
