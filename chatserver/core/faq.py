@@ -699,6 +699,7 @@ class FaqIndex:
         query_terms: list[str] = []
         query_words: list[str] = []
         matches: list[dict[int, float]] = []
+        product: list[bool] = []  # a word under products: (topics.PRODUCT)
         for word in words:
             term = text.stem(word)
             if term in query_terms:
@@ -707,7 +708,8 @@ class FaqIndex:
             if language == "en":
                 found = as_typed(term, found)  # "cover" is no typo of "over"
             found = self._with_synonyms(term, found)
-            if term in self._topics.product_stems:
+            sold = term in self._topics.product_stems
+            if sold:
                 found = self._as_item(found)
             if found and word in self._topics.elsewhere and max(found.values()) < 1.0:
                 found = {}  # "instagram" is not a typo of "installments"
@@ -716,6 +718,7 @@ class FaqIndex:
             query_terms.append(term)
             query_words.append(word)
             matches.append(found)
+            product.append(sold)
             if len(query_terms) >= MAX_QUESTION_TERMS:
                 break
         if not query_terms:
@@ -737,7 +740,7 @@ class FaqIndex:
             query_words.append(PLACE_TERM)
             matches.append({place: 1.0})
             topic.append(None)
-        product = [self._topics.is_product(w) for w in query_words]
+            product.append(False)
         context = [focus is not None and w not in focus for w in query_words]  # the story
         weights = {}
         unknown = {}
