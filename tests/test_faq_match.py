@@ -1227,6 +1227,20 @@ def test_a_product_of_several_words_is_one_product_not_each_word() -> None:
     assert [c.entry.id for c in bank.candidates] == ["pay"]
 
 
+def test_a_capitalised_name_of_several_words_keeps_its_words_as_products() -> None:
+    """ "Samsung Galaxy" is a brand and a model, each a product alone: a question naming
+    them is read word by word, not as one joined word that nothing knows."""
+    entries = [
+        entry("warranty", "What warranty do you offer?", "How long is the warranty?", locale="en"),
+        entry("hours", "When are you open?", locale="en"),
+        entry("contacts", "How can I contact you?", locale="en"),
+    ]
+    question = "warranty terms for a samsung galaxy?"
+    assert isinstance(FaqIndex.build(entries).match(question, "en"), NoMatch)
+    named = FaqIndex.build(entries, products=["Samsung Galaxy"]).match(question, "en")
+    assert isinstance(named, Suggest) and named.candidates[0].entry.id == "warranty"
+
+
 def test_a_keyword_that_only_names_goods_answers_nothing_alone() -> None:
     """ "phone" as the contacts entry's keyword: a question about a phone's calls is not
     a question about how to reach the shop."""

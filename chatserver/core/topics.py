@@ -138,14 +138,16 @@ class Topics:
         # A product of several words ("карта памяти", "power bank") is one: its words are
         # not products alone ("оплата картой", "the bank declined"), and questions read
         # it as one word (``product_phrases``). A name's words are ("Samsung Galaxy").
-        self.product_phrases = {
-            p: "".join(text.words(p)) for p in products if len(text.words(p)) > 1
-        }
-        self._products = frozenset(
-            text.stem(w)
-            for p in products
-            for w in (text.words(p) if _is_name(p) else ["".join(text.words(p))])
-        )
+        self.product_phrases: dict[str, str] = {}
+        stems: set[str] = set()
+        for phrase in products:
+            spelt = text.words(phrase)
+            if len(spelt) > 1 and not _is_name(phrase):
+                self.product_phrases[phrase] = joined = "".join(spelt)
+                stems.add(text.stem(joined))
+            else:
+                stems.update(map(text.stem, spelt))
+        self._products = frozenset(stems)
         self.elsewhere = Elsewhere(others)
         # (word, language, as typed, after an owner's preposition) -> its weight
         self._seen: dict[tuple[str, str | None, str, bool], Weight] = {}
@@ -154,10 +156,6 @@ class Topics:
     def product_stems(self) -> frozenset[str]:
         """The stems of the admin's words for the goods."""
         return self._products
-
-    def is_product(self, word: str) -> bool:
-        """Whether ``word`` (folded, not stemmed) names what the shop sells."""
-        return bool(self._products) and text.stem(word) in self._products
 
     def weight(self, word: str, language: str | None, question: str) -> Weight:
         """The topic weight of ``word`` (a content word of ``question``: folded, not
