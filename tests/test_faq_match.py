@@ -1360,3 +1360,42 @@ def test_a_common_english_word_is_no_typo_of_another() -> None:
 
     assert similar("how many months of cover?")["cover"] == []
     assert similar("how long is the warenty?")["warenti"] == ["waranti"]
+
+
+def test_words_that_tell_no_question_from_another_are_dropped() -> None:
+    """ "пока", "досі", "cannot", "keeps", "over": once unknown words, they put the shop's
+    own questions out of scope."""
+    assert text.content_words("можно поменять адрес, пока не отправили?") == [
+        "поменять",
+        "адрес",
+        "отправили",
+    ]
+    assert text.content_words("замовлення досі не прийшло") == ["замовленя", "прийшло"]
+    assert text.content_words("I can't log in, it keeps saying error") == [
+        "log",
+        "saying",
+        "eror",
+    ]
+    assert text.content_words("can I pay over the phone myself?") == ["pay", "phone"]
+
+
+@pytest.mark.parametrize(
+    ("question", "locale", "expected"),
+    [
+        ("с какой суммы бесплатно везёте?", "ru", "cost"),  # a verb of delivering, a sum
+        ("а в Минск шлёте?", "ru", "regions"),
+        ("when should it show up?", "en", "time"),  # "show up" is arriving
+    ],
+)
+def test_shop_vocabulary_brings_the_entry(question: str, locale: str, expected: str) -> None:
+    entries = [
+        entry("cost", "Сколько стоит доставка?", "Есть бесплатная доставка?"),
+        entry("time", "Когда привезут заказ?", "Сколько идёт доставка?"),
+        entry("regions", "Доставляете в другие города?"),
+        entry("hours", "Когда вы работаете?"),
+        entry("en-time", "When will my order arrive?", "How long is delivery?", locale="en"),
+        entry("en-hours", "When are you open?", locale="en"),
+    ]
+    expected_id = expected if locale == "ru" else f"en-{expected}"
+    decision = FaqIndex.build(entries).match(question, locale)
+    assert isinstance(decision, Answer) and decision.entry.id == expected_id

@@ -135,6 +135,8 @@ EXPRESSIONS: dict[str, dict[str, str]] = {
         "lead time": "leadtime",
         "get it by": "arrive",
         "turn up": "arrive",
+        "show up": "arrive",
+        "shows up": "arrive",
         "on its way": "track",
         "any update": "track",
         "update on": "track",

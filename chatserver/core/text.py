@@ -70,8 +70,11 @@ thanks thank thx ty tell help wondering wonder question know want wanted
 could would kindly sorry excuse
 """.split()  # noqa: SIM905 - a word list reads better as text than as 90 literals
 
-# The last English line is chat filler ("got charged twice", "google pay ok?") that once
-# weighed as unknown content; "get" stays, as in "when do I get my money back".
+# The "ok okay yes" line is chat filler ("got charged twice", "google pay ok?") that once
+# weighed as unknown content; "get" stays, as in "when do I get my money back". The last
+# three lines are words that tell no question from another and, weighing as unknown,
+# kept the shop's own questions out of scope: "пока не отправили", "досі не прийшло",
+# "cannot" (what "can't" is spelt out as), "keeps saying declined", "over the phone".
 _STOP_WORDS = """
 и в во не ни на с со к ко у о об от до по за из изо над под при про для без через
 а но да или ли же ж бы то ну вот уж еще ещё уже тоже также даже лишь только
@@ -99,8 +102,9 @@ further once now few more most own
 ive youve weve theyve youre theyre youll theyll itll youd theyd thats theres lets hes
 shes couldnt shouldnt wouldnt havent hasnt hadnt werent aint
 ok okay yes yeah yep really actually already maybe anyway though guys got going
-нет могу может нужно очень какого каком какому сейчас
-можу може треба дуже якої якій якою якого якому зараз
+нет могу может нужно очень какого каком какому сейчас пока
+можу може треба дуже якої якій якою якого якому зараз поки досі
+cannot keeps over myself yourself ourselves themselves
 """.split()  # noqa: SIM905 - as above
 
 # Multi-word greetings whose words are meaningful alone ("день" in "в какой день").

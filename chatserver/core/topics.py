@@ -60,9 +60,9 @@ PRODUCT = Weight(0.25, 1.0)
 FUNCTION = Weight(0.5, 0.5)
 TIME = Weight(0.0, 0.5)  # "жду уже неделю" is no other topic, but "дней в году" is not delivery
 TOPIC = Weight(1.0, 1.0)
-# The shop itself and what it does ("покупка", "товар", "сайт", "item", "website"): no
-# other topic, even after "от"/"від" ("відмовитись від покупки"), and only a little an
-# entry must explain.
+# The shop itself and what it does ("покупка", "товар", "сайт", "item", "website"), the
+# visitor's account with it, its chat and an order's sum: no other topic, even after
+# "от"/"від" ("відмовитись від покупки"), and only a little an entry must explain.
 SHOP = Weight(0.0, 0.5)
 _SHOP_WORDS = """
     покупка товар товары сайт магазин интернет-магазин продавец покупатель продукт
@@ -71,6 +71,8 @@ _SHOP_WORDS = """
     продукція позиція річ колір розмір модель комплектація кількість штука
     purchase item items product products site website store shop seller goods thing
     things color colour size model quantity
+    сумма сума amount total чат chat аккаунт профиль учетка кабинет акаунт профіль
+    кабінет обліковий account profile
 """
 # The FAQ's words for any of the goods ("Як повернути товар?", "Do you repair
 # devices?"): what a product the visitor names is an instance of (``item_stems``). With
