@@ -238,3 +238,35 @@ def test_common_words_that_begin_like_a_name_are_no_other_company() -> None:
         assert word not in topics.elsewhere, word
     for word in ("audi", "инстаграме", "поліклініки", "netflix"):
         assert word in topics.elsewhere, word
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("неоплаченным", "оплаченным"),
+        ("недійсний", "дійсний"),
+        ("недействителен", "действителен"),
+        ("unpaid", "paid"),
+        ("несколько", None),  # not "сколько": only adjectives and participles are negated
+        ("неделю", None),
+        ("нельзя", None),
+        ("under", None),
+        ("pay", None),
+    ],
+)
+def test_a_negated_adjective_or_participle_names_what_it_negates(
+    word: str, expected: str | None
+) -> None:
+    assert topics.negated(word) == expected
+
+
+def test_a_word_negated_in_one_piece_meets_the_entry_that_negates_it_apart() -> None:
+    """ "почему заказ неоплаченный?" says what the phrasing "заказ не оплачен" does; read
+    as an unknown word, it was answered with where the order is."""
+    index = faq(
+        entry("failed", "Деньги списались, а заказ не оплачен", "Ошибка при оплате"),
+        entry("status", "Где мой заказ?"),
+        entry("hours", "Когда вы работаете?"),
+    )
+    decision = index.match("почему заказ неоплаченный?", "ru")
+    assert isinstance(decision, Answer) and decision.entry.id == "failed"

@@ -705,6 +705,11 @@ class FaqIndex:
             if term in query_terms:
                 continue
             found = self._vocab.matches(term)
+            if not found:
+                # "неоплаченный", "недійсний", "unpaid": what "не оплачен" says
+                negated = topics.negated(topics.typed(word, question))
+                if negated is not None:
+                    found = self._vocab.matches(text.stem(text.words(negated)[0]))
             if language == "en":
                 found = as_typed(term, found)  # "cover" is no typo of "over"
             found = self._with_synonyms(term, found)

@@ -104,7 +104,7 @@ shes couldnt shouldnt wouldnt havent hasnt hadnt werent aint
 ok okay yes yeah yep really actually already maybe anyway though guys got going
 нет могу может нужно очень какого каком какому сейчас пока
 можу може треба дуже якої якій якою якого якому зараз поки досі
-cannot keeps over myself yourself ourselves themselves
+cannot keeps over myself yourself ourselves themselves unless
 """.split()  # noqa: SIM905 - as above
 
 # Multi-word greetings whose words are meaningful alone ("день" in "в какой день").

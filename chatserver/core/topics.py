@@ -334,6 +334,33 @@ def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
     return TOPIC
 
 
+_NEGATED_POS = frozenset({"ADJF", "ADJS", "PRTF", "PRTS"})
+_NEGATED_EN_POS = frozenset({"ADJ", "VERB"})
+_NEGATION_PREFIXES = ("не", "un")
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def negated(word: str) -> str | None:
+    """The word that ``word`` (folded) negates when it is an adjective or participle
+    with a negation prefix ("неоплаченным" -> "оплаченным", "недійсний" -> "дійсний",
+    "unpaid" -> "paid"), else None. "не оплачен" drops "не" as a stop word; written as
+    one word it must say the same. "несколько" is no negated "сколько": only adjectives
+    and participles (verbs and adjectives in English) count."""
+    if not word.startswith(_NEGATION_PREFIXES) or len(word) < 6:
+        return None
+    rest = word[2:]
+    if _LATIN.match(word):
+        return rest if _NEGATED_EN_POS & set(_english_lemmas(rest)) else None
+    for morph in _analyzers():
+        if not morph.word_is_known(rest):
+            continue
+        parsed = morph.parse(rest)
+        readings = [p for p in parsed if p.score >= _READING_SHARE] or parsed[:1]
+        if any(p.tag.POS in _NEGATED_POS for p in readings):
+            return rest
+    return None
+
+
 # The term that a place name in a phrasing adds to it ("Есть доставка в Казахстан?"),
 # and that a place in a question matches, whichever place it is.
 PLACE_TERM = "@place"
