@@ -67,7 +67,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # suggestion recall 0.86 -> 0.89. The fifteenth round (session 13: multi-word expressions
 # read as the word they mean, other companies' two-word names as one) stands at 0.721
 # top-1 (735 of 1,020), 0.973 handoff, 0.892 quiet and 4.48% wrong (70 of 1,562).
-TOP1_FLOOR = 0.73
+# The sixteenth round (session 14: products as goods, the story around a question
+# weighing half) stands at 0.748 top-1 (763), 0.973, 0.900 and 4.23% wrong (66). The
+# seventeenth (session 15: shop vocabulary, words negated in one piece) at 0.755 top-1
+# (770 of 1,020), 0.973, 0.900 and 4.2% wrong (66): every target is met, and top-1 is
+# now held to it.
+TOP1_FLOOR = 0.75  # the target
 HANDOFF_FLOOR = 0.97
 HANDOFF_LANGUAGE_FLOOR = 0.95  # the target, in every language (held out: en 0.962, uk 0.963)
 QUIET_FLOOR = 0.87
