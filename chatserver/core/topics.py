@@ -317,10 +317,9 @@ def _english_lemmas(word: str) -> dict[str, tuple[str, ...]]:
 def _cyrillic_weight(word: str, ukrainian: bool) -> Weight:
     ru, uk = _analyzers()
     for morph in (uk, ru) if ukrainian else (ru, uk):
-        if not morph.word_is_known(word):
+        readings = _readings(morph, word)
+        if not readings:
             continue
-        parsed = morph.parse(word)
-        readings = [p for p in parsed if p.score >= _READING_SHARE] or parsed[:1]
         tags = readings[0].tag.grammemes  # the likeliest reading
         if "Geox" in tags:
             return PLACE
@@ -352,13 +351,19 @@ def negated(word: str) -> str | None:
     if _LATIN.match(word):
         return rest if _NEGATED_EN_POS & set(_english_lemmas(rest)) else None
     for morph in _analyzers():
-        if not morph.word_is_known(rest):
-            continue
-        parsed = morph.parse(rest)
-        readings = [p for p in parsed if p.score >= _READING_SHARE] or parsed[:1]
-        if any(p.tag.POS in _NEGATED_POS for p in readings):
+        if any(p.tag.POS in _NEGATED_POS for p in _readings(morph, rest)):
             return rest
     return None
+
+
+def _readings(morph: Any, word: str) -> list[Any]:
+    """The readings of ``word`` that ``morph`` (a pymorphy3 analyzer) gives at least
+    ``_READING_SHARE`` probability, or its likeliest one; none for a word it does not
+    know."""
+    if not morph.word_is_known(word):
+        return []
+    parsed = morph.parse(word)
+    return [p for p in parsed if p.score >= _READING_SHARE] or parsed[:1]
 
 
 # The term that a place name in a phrasing adds to it ("Есть доставка в Казахстан?"),
